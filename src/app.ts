@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Kysely } from 'kysely';
+import type { Redis } from 'ioredis';
+import type { DB } from './db/schema.js';
+import type { Config } from './config/config.js';
+import './http/fastify-types.js';
+import { ErrorBody } from './http/schemas.js';
+import { installErrorHandling } from './http/error-handler.js';
+import { installAuthentication } from './http/authenticate.js';
+import { installRateLimit } from './http/rate-limit.js';
+import { createMetrics, installRequestObservation, type Metrics } from './http/metrics.js';
+import { authRoutes } from './auth/auth.routes.js';
+import { divisionRoutes } from './divisions/division.routes.js';
+import { roleRoutes } from './roles/role.routes.js';
+import { clientRoutes } from './clients/client.routes.js';
+import { userRoutes } from './users/user.routes.js';
+import { contactRoutes } from './contacts/contact.routes.js';
+import { opsRoutes } from './http/ops.routes.js';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly db: Kysely<DB>;
+  /** Shared rate-limit counters; without it each process counts alone. */
+  readonly redis?: Redis | undefined;
+  readonly metrics?: Metrics | undefined;
+  /** Whether the database is reachable and migrated; `/healthz` asks it. */
+  readonly ready?: () => Promise<boolean>;
+  /** Logger options; tests pass `false`. */
+  readonly logger?: boolean | object;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Builds the Kith HTTP application without listening: the server entry point listens, tests
+ * call `inject()` or listen on a free port.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, db } = deps;
+  const metrics = deps.metrics ?? createMetrics();
+  const app = Fastify({
+    logger:
+      deps.logger ??
+      ({
+        level: config.logLevel,
+        redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret', '*.client_secret'],
+      } as object),
+    // One line per request, written by the observation hook, instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+    void reply.header('inin-correlation-id', request.id);
+  });
+
+  installErrorHandling(app);
+  installRequestObservation(app, metrics);
+  app.addSchema(ErrorBody);
+  await app.register(formbody);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Kith External Contacts API',
+        description: 'Wire-compatible with the Genesys Cloud Platform API v2 External Contacts resources.',
+        version: '0.1.0',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' } });
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/docs')) route.config = { ...(route.config ?? {}), public: true };
+  });
+
+  installAuthentication(app, db);
+  await installRateLimit(app, { defaultPerMinute: config.rateLimitPerMinute, redis: deps.redis });
+
+  await app.register(opsRoutes({ metrics, ready: deps.ready ?? (async () => true) }));
+  await app.register(authRoutes({ db, tokenTtlSeconds: config.tokenTtlSeconds }));
+  await app.register(divisionRoutes({ db }));
+  await app.register(roleRoutes({ db }));
+  await app.register(clientRoutes({ db }));
+  await app.register(userRoutes({ db }));
+  await app.register(contactRoutes({ db }));
+  return app;
+}

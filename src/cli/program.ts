@@ -1,0 +1,225 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../config/config.js';
+import { openConfiguredDatabase } from '../db/open.js';
+import { migrateDown, migrateToLatest } from '../db/migrator.js';
+import type { Database } from '../db/database.js';
+import { AppError } from '../errors/app-error.js';
+import { startServer } from '../server.js';
+import { createOrganization, ensureDefaultOrganization } from '../orgs/org.service.js';
+import { findOrganization, listOrganizations } from '../orgs/org.repository.js';
+import { registerClient } from '../clients/client.service.js';
+import { registerUser } from '../users/user.service.js';
+import { resolveRole } from '../roles/role.service.js';
+import { ALL_DIVISIONS } from '../authorization/access.js';
+import { findDivision, findDivisionByName } from '../divisions/division.repository.js';
+
+/** Exit codes: 0 done, 1 the operation failed, 2 bad usage or configuration. */
+class UsageError extends Error {}
+
+function config(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(`Invalid configuration: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Runs `work` against the migrated database and closes it afterwards. */
+async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
+  const database = openConfiguredDatabase(config());
+  try {
+    await migrateToLatest(database.db, database.dialect);
+    return await work(database);
+  } finally {
+    await database.destroy();
+  }
+}
+
+async function orgIdOf(database: Database, org: string | undefined): Promise<string> {
+  if (org === undefined) return (await ensureDefaultOrganization(database.db)).id;
+  const found = await findOrganization(database.db, org);
+  if (!found) throw new UsageError(`No organization with id ${org} (see: kith orgs list)`);
+  return found.id;
+}
+
+async function roleDivisionsOf(
+  database: Database,
+  orgId: string,
+  role: string,
+  divisions: string[] | undefined,
+): Promise<{ roleId: string; divisionId: string }[]> {
+  const found = await resolveRole(database.db, orgId, role);
+  if (!found) throw new UsageError(`No role named or with id "${role}" (built-in roles: admin, agent)`);
+  const ids: string[] = [];
+  for (const d of divisions ?? [ALL_DIVISIONS]) {
+    if (d === ALL_DIVISIONS) {
+      ids.push(d);
+      continue;
+    }
+    const division = (await findDivision(database.db, orgId, d)) ?? (await findDivisionByName(database.db, orgId, d));
+    if (!division) throw new UsageError(`No division named or with id "${d}"`);
+    ids.push(division.id);
+  }
+  return ids.map((divisionId) => ({ roleId: found.id, divisionId }));
+}
+
+function output(json: boolean, value: unknown, text: string): void {
+  console.log(json ? JSON.stringify(value) : text);
+}
+
+function integer(value: string): number {
+  if (!/^\d+$/.test(value)) throw new UsageError(`expected a whole number, got "${value}"`);
+  return Number(value);
+}
+
+export function buildCli(): Command {
+  const program = new Command('kith')
+    .description('Kith: External Contacts for contact centers')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('serve')
+    .description('Serve the HTTP API (configuration from the environment; see README)')
+    .action(async () => {
+      const server = await startServer(config());
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string): void => {
+          server.app.log.info({ signal }, 'stopping: finishing requests in flight');
+          server.stop().then(resolve, (error: unknown) => {
+            server.app.log.error({ err: error }, 'error while stopping');
+            resolve();
+          });
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+    });
+
+  program
+    .command('migrate')
+    .description('Apply pending database migrations (or revert the last with --down)')
+    .option('--down', 'revert the most recent migration')
+    .option('--json', 'print JSON')
+    .action(async (options: { down?: boolean; json?: boolean }) => {
+      const database = openConfiguredDatabase(config());
+      try {
+        const names = options.down
+          ? await migrateDown(database.db, database.dialect)
+          : await migrateToLatest(database.db, database.dialect);
+        output(
+          options.json === true,
+          { applied: options.down ? [] : names, reverted: options.down ? names : [] },
+          names.length === 0 ? 'Nothing to do' : `${options.down ? 'Reverted' : 'Applied'}: ${names.join(', ')}`,
+        );
+      } finally {
+        await database.destroy();
+      }
+    });
+
+  const orgs = program.command('orgs').description('Organizations (tenants)');
+  orgs
+    .command('create <name>')
+    .description('Create an organization with its home division and built-in roles')
+    .option('--json', 'print {"id": ...}')
+    .action(async (name: string, options: { json?: boolean }) => {
+      await withDatabase(async ({ db }) => {
+        await ensureDefaultOrganization(db);
+        const org = await createOrganization(db, name);
+        output(options.json === true, { id: org.id, name: org.name }, `Created organization ${org.name}: ${org.id}`);
+      });
+    });
+  orgs
+    .command('list')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      await withDatabase(async ({ db }) => {
+        await ensureDefaultOrganization(db);
+        const all = await listOrganizations(db);
+        output(
+          options.json === true,
+          all.map((o) => ({ id: o.id, name: o.name, default: o.isDefault })),
+          all.map((o) => `${o.id}  ${o.name}${o.isDefault ? ' (default)' : ''}`).join('\n'),
+        );
+      });
+    });
+
+  const clients = program.command('clients').description('OAuth clients');
+  clients
+    .command('create')
+    .description('Create an OAuth client; prints its id and secret once')
+    .requiredOption('--name <name>', 'client name')
+    .requiredOption('--role <role>', 'role name or id (e.g. admin, agent)')
+    .option('--division <division...>', 'division ids or names the role applies to (default: every division, *)')
+    .option('--org <id>', 'organization id (default: the default organization)')
+    .addOption(new Option('--rate-limit <perMinute>', 'requests per minute for this client (0: unlimited)'))
+    .option('--json', 'print {"clientId": ..., "clientSecret": ...}')
+    .action(
+      async (options: { name: string; role: string; division?: string[]; org?: string; rateLimit?: string; json?: boolean }) => {
+        await withDatabase(async (database) => {
+          const orgId = await orgIdOf(database, options.org);
+          const roleDivisions = await roleDivisionsOf(database, orgId, options.role, options.division);
+          const created = await registerClient(database.db, orgId, null, {
+            name: options.name,
+            roleDivisions,
+            rateLimitPerMinute: options.rateLimit === undefined ? undefined : integer(options.rateLimit),
+          });
+          output(
+            options.json === true,
+            { clientId: created.client.id, clientSecret: created.secret },
+            `Created client ${created.client.name}\n  client id:     ${created.client.id}\n  client secret: ${created.secret} (shown this once)`,
+          );
+        });
+      },
+    );
+
+  const users = program.command('users').description('Users (people who sign in)');
+  users
+    .command('create')
+    .description('Create a user with a password and a role')
+    .requiredOption('--name <name>', 'display name')
+    .requiredOption('--email <email>', 'email, also the username')
+    .requiredOption('--password <password>', 'initial password (at least 8 characters)')
+    .requiredOption('--role <role>', 'role name or id (e.g. admin, agent)')
+    .option('--division <division...>', 'division ids or names the role applies to (default: every division, *)')
+    .option('--org <id>', 'organization id (default: the default organization)')
+    .option('--json', 'print {"id": ...}')
+    .action(
+      async (options: { name: string; email: string; password: string; role: string; division?: string[]; org?: string; json?: boolean }) => {
+        await withDatabase(async (database) => {
+          const orgId = await orgIdOf(database, options.org);
+          const roleDivisions = await roleDivisionsOf(database, orgId, options.role, options.division);
+          const { user } = await registerUser(database.db, orgId, {
+            name: options.name,
+            email: options.email,
+            password: options.password,
+            roleDivisions,
+          });
+          output(options.json === true, { id: user.id, email: user.email }, `Created user ${user.email}: ${user.id}`);
+        });
+      },
+    );
+
+  return program;
+}
+
+/** Parses argv and runs the command; returns the process exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  try {
+    await buildCli().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof UsageError) {
+      console.error(`kith: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof AppError) {
+      console.error(`kith: ${error.message}`);
+      return error.status === 400 ? 2 : 1;
+    }
+    console.error(`kith: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,85 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { newId } from '../common/ids.js';
+import { nowIso } from '../common/time.js';
+import type { Change } from './change.js';
+
+/**
+ * Records a change in the outbox (for delivery) and in the audit log (for history). Call it with
+ * the transaction that makes the change, so that neither exists without the other.
+ */
+export async function recordChange(db: Kysely<DB>, change: Change): Promise<void> {
+  const at = nowIso();
+  const before = change.before === undefined ? null : JSON.stringify(change.before);
+  const after = change.after === undefined ? null : JSON.stringify(change.after);
+  await db
+    .insertInto('events')
+    .values({
+      org_id: change.orgId,
+      id: newId(),
+      topic: change.topic,
+      kind: change.kind,
+      entity_type: change.entityType,
+      entity_id: change.entityId,
+      division_id: change.divisionId,
+      principal_id: change.principal?.id ?? null,
+      payload: JSON.stringify({ kind: change.kind, before: change.before ?? null, after: change.after ?? null }),
+      created_at: at,
+      delivered_at: null,
+    })
+    .execute();
+  await db
+    .insertInto('audit_log')
+    .values({
+      org_id: change.orgId,
+      id: newId(),
+      entity_type: change.entityType,
+      entity_id: change.entityId,
+      action: change.kind,
+      principal_type: change.principal?.type ?? null,
+      principal_id: change.principal?.id ?? null,
+      before,
+      after,
+      created_at: at,
+    })
+    .execute();
+}
+
+export interface AuditEntry {
+  id: string;
+  entityType: string;
+  entityId: string;
+  action: string;
+  principal: { type: string; id: string } | null;
+  before: unknown;
+  after: unknown;
+  createdAt: string;
+}
+
+export async function listAuditEntries(
+  db: Kysely<DB>,
+  orgId: string,
+  entityType: string,
+  entityId: string,
+): Promise<AuditEntry[]> {
+  const rows = await db
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('entity_type', '=', entityType)
+    .where('entity_id', '=', entityId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    entityType: r.entity_type,
+    entityId: r.entity_id,
+    action: r.action,
+    principal:
+      r.principal_type === null || r.principal_id === null ? null : { type: r.principal_type, id: r.principal_id },
+    before: r.before === null ? null : JSON.parse(r.before),
+    after: r.after === null ? null : JSON.parse(r.after),
+    createdAt: r.created_at,
+  }));
+}
