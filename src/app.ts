@@ -43,12 +43,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, db } = deps;
   const metrics = deps.metrics ?? createMetrics();
   const app = Fastify({
-    logger:
-      deps.logger ??
-      ({
-        level: config.logLevel,
-        redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret', '*.client_secret'],
-      } as object),
+    logger: deps.logger ?? {
+      level: config.logLevel,
+      redact: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        '*.password',
+        '*.secret',
+        '*.client_secret',
+      ],
+    },
     // One line per request, written by the observation hook, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
@@ -74,7 +78,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       openapi: '3.0.3',
       info: {
         title: 'Kith External Contacts API',
-        description: 'Wire-compatible with the Genesys Cloud Platform API v2 External Contacts resources.',
+        description:
+          'Wire-compatible with the Genesys Cloud Platform API v2 External Contacts resources.',
         version: '0.1.0',
       },
       components: {
@@ -82,7 +87,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
       security: [{ bearer: [] }],
     },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' } });
   app.addHook('onRoute', (route) => {

@@ -19,12 +19,18 @@ export interface RunningServer {
  * Opens and migrates the database, makes sure the default organization and its admin client
  * exist, and listens. The credentials of a newly created admin client are printed once.
  */
-export async function startServer(config: Config, print: (line: string) => void = console.log): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  print: (line: string) => void = console.log,
+): Promise<RunningServer> {
   const database = openConfiguredDatabase(config);
   const { db } = database;
   await migrateToLatest(db, database.dialect);
   const org = await ensureDefaultOrganization(db);
-  const bootstrap = await bootstrapAdminClient(db, org.id, { id: config.adminClientId, secret: config.adminClientSecret });
+  const bootstrap = await bootstrapAdminClient(db, org.id, {
+    id: config.adminClientId,
+    secret: config.adminClientSecret,
+  });
   if (bootstrap.kind === 'created' && bootstrap.printSecret) {
     print('');
     print('Kith created an admin OAuth client. Its secret is shown this once; keep it safe:');
@@ -36,7 +42,11 @@ export async function startServer(config: Config, print: (line: string) => void 
   const redis =
     config.redisUrl === undefined
       ? undefined
-      : new Redis(config.redisUrl, { connectTimeout: 2000, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+      : new Redis(config.redisUrl, {
+          connectTimeout: 2000,
+          maxRetriesPerRequest: 1,
+          enableOfflineQueue: false,
+        });
   redis?.on('error', () => undefined);
 
   const app = await buildApp({

@@ -28,7 +28,10 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
-  return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+  return {
+    id: decodeURIComponent(decoded.slice(0, colon)),
+    secret: decodeURIComponent(decoded.slice(colon + 1)),
+  };
 }
 
 export function authRoutes(deps: { db: Kysely<DB>; tokenTtlSeconds: number }): FastifyPluginAsync {
@@ -68,7 +71,10 @@ export function authRoutes(deps: { db: Kysely<DB>; tokenTtlSeconds: number }): F
           }
           case 'password': {
             if (form.username === undefined || form.password === undefined) {
-              throw badRequest('The password grant needs username and password', form.username === undefined ? 'username' : 'password');
+              throw badRequest(
+                'The password grant needs username and password',
+                form.username === undefined ? 'username' : 'password',
+              );
             }
             return issueUserToken(deps.db, form.username, form.password, deps.tokenTtlSeconds);
           }

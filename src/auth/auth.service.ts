@@ -19,7 +19,11 @@ export interface TokenGrant {
 
 function badCredentials(): AppError {
   // One message for an unknown id and a wrong secret, so the endpoint reveals nothing.
-  return new AppError(ErrorCode.badCredentials, 'Invalid client credentials or user name and password', 401);
+  return new AppError(
+    ErrorCode.badCredentials,
+    'Invalid client credentials or user name and password',
+    401,
+  );
 }
 
 async function issue(
@@ -56,7 +60,13 @@ export async function issueClientToken(
   if (!client || client.state !== 'active' || !(await verifySecret(secret, client.secretHash))) {
     throw badCredentials();
   }
-  return issue(db, client.orgId, 'client', client.id, client.accessTokenValiditySeconds ?? defaultTtlSeconds);
+  return issue(
+    db,
+    client.orgId,
+    'client',
+    client.id,
+    client.accessTokenValiditySeconds ?? defaultTtlSeconds,
+  );
 }
 
 /** The password grant for users. @throws AppError 401 bad.credentials. */
@@ -67,7 +77,12 @@ export async function issueUserToken(
   ttlSeconds: number,
 ): Promise<TokenGrant> {
   const user = await findUserForLogin(db, username);
-  if (!user || user.state !== 'active' || user.passwordHash === null || !(await verifySecret(password, user.passwordHash))) {
+  if (
+    !user ||
+    user.state !== 'active' ||
+    user.passwordHash === null ||
+    !(await verifySecret(password, user.passwordHash))
+  ) {
     throw badCredentials();
   }
   return issue(db, user.orgId, 'user', user.id, ttlSeconds);

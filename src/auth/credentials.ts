@@ -2,7 +2,13 @@ import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keyLength: 32, maxmem: 64 * 1024 * 1024 } as const;
 
-function scryptAsync(secret: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
+function scryptAsync(
+  secret: string,
+  salt: Buffer,
+  N: number,
+  r: number,
+  p: number,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scrypt(secret, salt, SCRYPT.keyLength, { N, r, p, maxmem: SCRYPT.maxmem }, (err, key) =>
       err ? reject(err) : resolve(key),
@@ -24,7 +30,13 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   const [, n, r, p, salt, key] = parts as [string, string, string, string, string, string];
   const expected = Buffer.from(key, 'base64url');
   try {
-    const actual = await scryptAsync(secret, Buffer.from(salt, 'base64url'), Number(n), Number(r), Number(p));
+    const actual = await scryptAsync(
+      secret,
+      Buffer.from(salt, 'base64url'),
+      Number(n),
+      Number(r),
+      Number(p),
+    );
     return actual.length === expected.length && timingSafeEqual(actual, expected);
   } catch {
     // A corrupt stored hash (impossible parameters) is a failed login, not a server error.

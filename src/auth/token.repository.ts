@@ -22,15 +22,31 @@ export async function findLiveToken(
 }
 
 export async function deleteToken(db: Kysely<DB>, orgId: string, tokenHash: string): Promise<void> {
-  await db.deleteFrom('tokens').where('org_id', '=', orgId).where('token_hash', '=', tokenHash).execute();
+  await db
+    .deleteFrom('tokens')
+    .where('org_id', '=', orgId)
+    .where('token_hash', '=', tokenHash)
+    .execute();
 }
 
 /** Revokes every token of a subject (its secret changed, or it was deleted). */
-export async function deleteSubjectTokens(db: Kysely<DB>, orgId: string, subjectId: string): Promise<void> {
-  await db.deleteFrom('tokens').where('org_id', '=', orgId).where('subject_id', '=', subjectId).execute();
+export async function deleteSubjectTokens(
+  db: Kysely<DB>,
+  orgId: string,
+  subjectId: string,
+): Promise<void> {
+  await db
+    .deleteFrom('tokens')
+    .where('org_id', '=', orgId)
+    .where('subject_id', '=', subjectId)
+    .execute();
 }
 
-export async function deleteExpiredTokens(db: Kysely<DB>, orgId: string, now: string): Promise<number> {
+export async function deleteExpiredTokens(
+  db: Kysely<DB>,
+  orgId: string,
+  now: string,
+): Promise<number> {
   const result = await db
     .deleteFrom('tokens')
     .where('org_id', '=', orgId)

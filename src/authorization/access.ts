@@ -25,7 +25,8 @@ export interface Principal {
  * The divisions in which a principal holds a permission: `all` when it holds it on `*`, else the
  * list (possibly empty).
  */
-export type DivisionScope = { readonly all: true } | { readonly all: false; readonly ids: readonly string[] };
+export type DivisionScope =
+  { readonly all: true } | { readonly all: false; readonly ids: readonly string[] };
 
 export function divisionScope(principal: Principal, permission: string): DivisionScope {
   const ids = new Set<string>();
@@ -48,7 +49,11 @@ export function holdsAnywhere(principal: Principal, permission: string): boolean
  * unassigned). A grant on D covers D's records; unassigned records are covered by holding the
  * permission on any division.
  */
-export function canAccess(principal: Principal, permission: string, divisionId: string | null): boolean {
+export function canAccess(
+  principal: Principal,
+  permission: string,
+  divisionId: string | null,
+): boolean {
   const scope = divisionScope(principal, permission);
   if (scope.all) return true;
   if (divisionId === null) return scope.ids.length > 0;
@@ -63,7 +68,10 @@ export function hasExternalContactsAccess(principal: Principal): boolean {
   return principal.grants.some((grant) =>
     grant.permissions.some((p) => {
       const [domain, entity] = p.split(':');
-      return (domain === '*' || domain === 'externalContacts') && (entity === '*' || entity === 'contact');
+      return (
+        (domain === '*' || domain === 'externalContacts') &&
+        (entity === '*' || entity === 'contact')
+      );
     }),
   );
 }

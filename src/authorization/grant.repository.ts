@@ -16,7 +16,11 @@ export async function replaceGrants(
   subjectId: string,
   roleDivisions: readonly RoleDivision[],
 ): Promise<void> {
-  await db.deleteFrom('grants').where('org_id', '=', orgId).where('subject_id', '=', subjectId).execute();
+  await db
+    .deleteFrom('grants')
+    .where('org_id', '=', orgId)
+    .where('subject_id', '=', subjectId)
+    .execute();
   const unique = new Map(roleDivisions.map((rd) => [`${rd.roleId}|${rd.divisionId}`, rd]));
   if (unique.size === 0) return;
   await db
@@ -54,7 +58,11 @@ export async function listRoleDivisions(
 }
 
 /** A subject's grants with each role's permissions resolved, in one query. */
-export async function loadGrants(db: Kysely<DB>, orgId: string, subjectId: string): Promise<Grant[]> {
+export async function loadGrants(
+  db: Kysely<DB>,
+  orgId: string,
+  subjectId: string,
+): Promise<Grant[]> {
   const rows = await db
     .selectFrom('grants')
     .innerJoin('roles', (join) =>
@@ -71,7 +79,11 @@ export async function loadGrants(db: Kysely<DB>, orgId: string, subjectId: strin
   }));
 }
 
-export async function countRoleHolders(db: Kysely<DB>, orgId: string, roleId: string): Promise<number> {
+export async function countRoleHolders(
+  db: Kysely<DB>,
+  orgId: string,
+  roleId: string,
+): Promise<number> {
   const row = await db
     .selectFrom('grants')
     .select((eb) => eb.fn.count<number>('subject_id').distinct().as('n'))
@@ -81,6 +93,14 @@ export async function countRoleHolders(db: Kysely<DB>, orgId: string, roleId: st
   return Number(row.n);
 }
 
-export async function deleteGrantsOnDivision(db: Kysely<DB>, orgId: string, divisionId: string): Promise<void> {
-  await db.deleteFrom('grants').where('org_id', '=', orgId).where('division_id', '=', divisionId).execute();
+export async function deleteGrantsOnDivision(
+  db: Kysely<DB>,
+  orgId: string,
+  divisionId: string,
+): Promise<void> {
+  await db
+    .deleteFrom('grants')
+    .where('org_id', '=', orgId)
+    .where('division_id', '=', divisionId)
+    .execute();
 }

@@ -14,6 +14,10 @@ export function requirePermission(principal: Principal, permission: string): voi
  * Requires the permission on the record's division (null: unassigned).
  * @throws AppError 403 naming the permission.
  */
-export function requireAccess(principal: Principal, permission: string, divisionId: string | null): void {
+export function requireAccess(
+  principal: Principal,
+  permission: string,
+  divisionId: string | null,
+): void {
   if (!canAccess(principal, permission, divisionId)) throw missingPermissions([permission]);
 }

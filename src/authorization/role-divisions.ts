@@ -17,13 +17,16 @@ export async function checkRoleDivisions(
   roleDivisions: readonly RoleDivision[],
 ): Promise<void> {
   const roleIds = [...new Set(roleDivisions.map((rd) => rd.roleId))];
-  const divisionIds = [...new Set(roleDivisions.map((rd) => rd.divisionId).filter((d) => d !== ALL_DIVISIONS))];
+  const divisionIds = [
+    ...new Set(roleDivisions.map((rd) => rd.divisionId).filter((d) => d !== ALL_DIVISIONS)),
+  ];
   const [roles, divisions] = await Promise.all([
     existingRoleIds(db, orgId, roleIds),
     existingDivisionIds(db, orgId, divisionIds),
   ]);
   const badRole = roleIds.find((id) => !roles.has(id));
-  if (badRole !== undefined) throw badRequest(`Role ${badRole} does not exist`, 'roleDivisions.roleId');
+  if (badRole !== undefined)
+    throw badRequest(`Role ${badRole} does not exist`, 'roleDivisions.roleId');
   const badDivision = divisionIds.find((id) => !divisions.has(id));
   if (badDivision !== undefined) {
     throw badRequest(`Division ${badDivision} does not exist`, 'roleDivisions.divisionId');

@@ -20,7 +20,8 @@ function config(): Config {
   try {
     return loadConfig(process.env);
   } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(`Invalid configuration: ${error.message}`);
+    if (error instanceof ConfigError)
+      throw new UsageError(`Invalid configuration: ${error.message}`);
     throw error;
   }
 }
@@ -50,14 +51,17 @@ async function roleDivisionsOf(
   divisions: string[] | undefined,
 ): Promise<{ roleId: string; divisionId: string }[]> {
   const found = await resolveRole(database.db, orgId, role);
-  if (!found) throw new UsageError(`No role named or with id "${role}" (built-in roles: admin, agent)`);
+  if (!found)
+    throw new UsageError(`No role named or with id "${role}" (built-in roles: admin, agent)`);
   const ids: string[] = [];
   for (const d of divisions ?? [ALL_DIVISIONS]) {
     if (d === ALL_DIVISIONS) {
       ids.push(d);
       continue;
     }
-    const division = (await findDivision(database.db, orgId, d)) ?? (await findDivisionByName(database.db, orgId, d));
+    const division =
+      (await findDivision(database.db, orgId, d)) ??
+      (await findDivisionByName(database.db, orgId, d));
     if (!division) throw new UsageError(`No division named or with id "${d}"`);
     ids.push(division.id);
   }
@@ -111,7 +115,9 @@ export function buildCli(): Command {
         output(
           options.json === true,
           { applied: options.down ? [] : names, reverted: options.down ? names : [] },
-          names.length === 0 ? 'Nothing to do' : `${options.down ? 'Reverted' : 'Applied'}: ${names.join(', ')}`,
+          names.length === 0
+            ? 'Nothing to do'
+            : `${options.down ? 'Reverted' : 'Applied'}: ${names.join(', ')}`,
         );
       } finally {
         await database.destroy();
@@ -127,7 +133,11 @@ export function buildCli(): Command {
       await withDatabase(async ({ db }) => {
         await ensureDefaultOrganization(db);
         const org = await createOrganization(db, name);
-        output(options.json === true, { id: org.id, name: org.name }, `Created organization ${org.name}: ${org.id}`);
+        output(
+          options.json === true,
+          { id: org.id, name: org.name },
+          `Created organization ${org.name}: ${org.id}`,
+        );
       });
     });
   orgs
@@ -151,19 +161,37 @@ export function buildCli(): Command {
     .description('Create an OAuth client; prints its id and secret once')
     .requiredOption('--name <name>', 'client name')
     .requiredOption('--role <role>', 'role name or id (e.g. admin, agent)')
-    .option('--division <division...>', 'division ids or names the role applies to (default: every division, *)')
+    .option(
+      '--division <division...>',
+      'division ids or names the role applies to (default: every division, *)',
+    )
     .option('--org <id>', 'organization id (default: the default organization)')
-    .addOption(new Option('--rate-limit <perMinute>', 'requests per minute for this client (0: unlimited)'))
+    .addOption(
+      new Option('--rate-limit <perMinute>', 'requests per minute for this client (0: unlimited)'),
+    )
     .option('--json', 'print {"clientId": ..., "clientSecret": ...}')
     .action(
-      async (options: { name: string; role: string; division?: string[]; org?: string; rateLimit?: string; json?: boolean }) => {
+      async (options: {
+        name: string;
+        role: string;
+        division?: string[];
+        org?: string;
+        rateLimit?: string;
+        json?: boolean;
+      }) => {
         await withDatabase(async (database) => {
           const orgId = await orgIdOf(database, options.org);
-          const roleDivisions = await roleDivisionsOf(database, orgId, options.role, options.division);
+          const roleDivisions = await roleDivisionsOf(
+            database,
+            orgId,
+            options.role,
+            options.division,
+          );
           const created = await registerClient(database.db, orgId, null, {
             name: options.name,
             roleDivisions,
-            rateLimitPerMinute: options.rateLimit === undefined ? undefined : integer(options.rateLimit),
+            rateLimitPerMinute:
+              options.rateLimit === undefined ? undefined : integer(options.rateLimit),
           });
           output(
             options.json === true,
@@ -182,21 +210,41 @@ export function buildCli(): Command {
     .requiredOption('--email <email>', 'email, also the username')
     .requiredOption('--password <password>', 'initial password (at least 8 characters)')
     .requiredOption('--role <role>', 'role name or id (e.g. admin, agent)')
-    .option('--division <division...>', 'division ids or names the role applies to (default: every division, *)')
+    .option(
+      '--division <division...>',
+      'division ids or names the role applies to (default: every division, *)',
+    )
     .option('--org <id>', 'organization id (default: the default organization)')
     .option('--json', 'print {"id": ...}')
     .action(
-      async (options: { name: string; email: string; password: string; role: string; division?: string[]; org?: string; json?: boolean }) => {
+      async (options: {
+        name: string;
+        email: string;
+        password: string;
+        role: string;
+        division?: string[];
+        org?: string;
+        json?: boolean;
+      }) => {
         await withDatabase(async (database) => {
           const orgId = await orgIdOf(database, options.org);
-          const roleDivisions = await roleDivisionsOf(database, orgId, options.role, options.division);
+          const roleDivisions = await roleDivisionsOf(
+            database,
+            orgId,
+            options.role,
+            options.division,
+          );
           const { user } = await registerUser(database.db, orgId, {
             name: options.name,
             email: options.email,
             password: options.password,
             roleDivisions,
           });
-          output(options.json === true, { id: user.id, email: user.email }, `Created user ${user.email}: ${user.id}`);
+          output(
+            options.json === true,
+            { id: user.id, email: user.email },
+            `Created user ${user.email}: ${user.id}`,
+          );
         });
       },
     );

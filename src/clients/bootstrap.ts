@@ -33,13 +33,29 @@ export async function bootstrapAdminClient(
   if (fixed.id !== undefined && fixed.secret !== undefined) {
     const existing = await findClientForLogin(db, fixed.id);
     if (existing === undefined) {
-      const created = await registerClient(db, orgId, null, { name: 'Kith admin', roleDivisions: grants }, fixed);
-      return { kind: 'created', clientId: created.client.id, clientSecret: created.secret, printSecret: false };
+      const created = await registerClient(
+        db,
+        orgId,
+        null,
+        { name: 'Kith admin', roleDivisions: grants },
+        fixed,
+      );
+      return {
+        kind: 'created',
+        clientId: created.client.id,
+        clientSecret: created.secret,
+        printSecret: false,
+      };
     }
-    if (existing.orgId !== orgId) throw new Error(`KITH_ADMIN_CLIENT_ID ${fixed.id} belongs to another organization`);
+    if (existing.orgId !== orgId)
+      throw new Error(`KITH_ADMIN_CLIENT_ID ${fixed.id} belongs to another organization`);
     await db.transaction().execute(async (trx) => {
       if (!(await verifySecret(fixed.secret ?? '', existing.secretHash))) {
-        await updateClient(trx, { ...existing, secretHash: await hashSecret(fixed.secret ?? ''), modifiedAt: nowIso() });
+        await updateClient(trx, {
+          ...existing,
+          secretHash: await hashSecret(fixed.secret ?? ''),
+          modifiedAt: nowIso(),
+        });
       }
       const held = (await listRoleDivisions(trx, orgId, [existing.id])).get(existing.id) ?? [];
       if (!held.some((g) => g.roleId === admin.id && g.divisionId === ALL_DIVISIONS)) {
@@ -51,6 +67,14 @@ export async function bootstrapAdminClient(
 
   const { total } = await listClients(db, orgId, { pageNumber: 1, pageSize: 1 });
   if (total > 0) return { kind: 'none' };
-  const created = await registerClient(db, orgId, null, { name: 'Kith admin', roleDivisions: grants });
-  return { kind: 'created', clientId: created.client.id, clientSecret: created.secret, printSecret: true };
+  const created = await registerClient(db, orgId, null, {
+    name: 'Kith admin',
+    roleDivisions: grants,
+  });
+  return {
+    kind: 'created',
+    clientId: created.client.id,
+    clientSecret: created.secret,
+    printSecret: true,
+  };
 }

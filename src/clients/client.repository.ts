@@ -43,14 +43,23 @@ export async function insertClient(db: Kysely<DB>, client: OAuthClient): Promise
 
 export async function updateClient(db: Kysely<DB>, client: OAuthClient): Promise<void> {
   const { org_id: orgId, id, created_at: _created, ...changes } = clientToRow(client);
-  await db.updateTable('clients').set(changes).where('org_id', '=', orgId).where('id', '=', id).execute();
+  await db
+    .updateTable('clients')
+    .set(changes)
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function deleteClient(db: Kysely<DB>, orgId: string, id: string): Promise<void> {
   await db.deleteFrom('clients').where('org_id', '=', orgId).where('id', '=', id).execute();
 }
 
-export async function findClient(db: Kysely<DB>, orgId: string, id: string): Promise<OAuthClient | undefined> {
+export async function findClient(
+  db: Kysely<DB>,
+  orgId: string,
+  id: string,
+): Promise<OAuthClient | undefined> {
   const row = await db
     .selectFrom('clients')
     .selectAll()
@@ -61,7 +70,10 @@ export async function findClient(db: Kysely<DB>, orgId: string, id: string): Pro
 }
 
 /** Finds a client by id in any organization: the token endpoint does not know the org yet. */
-export async function findClientForLogin(db: Kysely<DB>, id: string): Promise<OAuthClient | undefined> {
+export async function findClientForLogin(
+  db: Kysely<DB>,
+  id: string,
+): Promise<OAuthClient | undefined> {
   const row = await db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
   return row && rowToClient(row);
 }
@@ -73,7 +85,13 @@ export async function listClients(
 ): Promise<{ clients: OAuthClient[]; total: number }> {
   const query = db.selectFrom('clients').where('org_id', '=', orgId);
   const [rows, count] = await Promise.all([
-    query.selectAll().orderBy('created_at').orderBy('id').limit(page.pageSize).offset(offsetOf(page)).execute(),
+    query
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(page.pageSize)
+      .offset(offsetOf(page))
+      .execute(),
     query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return { clients: rows.map(rowToClient), total: Number(count.n) };

@@ -6,7 +6,13 @@ import type { DB } from '../db/schema.js';
 import { pagedListing } from '../common/paging.js';
 import { principalOf } from '../http/fastify-types.js';
 import { Listing, RoleDivisionSchema, STANDARD_ERRORS } from '../http/schemas.js';
-import { createClient, deleteClient, getClient, listClients, updateClient } from './client.service.js';
+import {
+  createClient,
+  deleteClient,
+  getClient,
+  listClients,
+  updateClient,
+} from './client.service.js';
 import { CLIENTS_PATH, toClientView } from './client.js';
 
 const ClientSchema = Type.Object(
@@ -90,7 +96,14 @@ export function clientRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
 
     r.get(
       `${CLIENTS_PATH}/:clientId`,
-      { schema: { tags, summary: 'Get an OAuth client', params: Params, response: { 200: ClientSchema, ...STANDARD_ERRORS } } },
+      {
+        schema: {
+          tags,
+          summary: 'Get an OAuth client',
+          params: Params,
+          response: { 200: ClientSchema, ...STANDARD_ERRORS },
+        },
+      },
       async (request) => {
         const found = await getClient(db, principalOf(request), request.params.clientId);
         return toClientView(found.client, found.roleDivisions);
@@ -109,7 +122,12 @@ export function clientRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
         },
       },
       async (request) => {
-        const updated = await updateClient(db, principalOf(request), request.params.clientId, request.body);
+        const updated = await updateClient(
+          db,
+          principalOf(request),
+          request.params.clientId,
+          request.body,
+        );
         return toClientView(updated.client, updated.roleDivisions);
       },
     );

@@ -2,7 +2,11 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import type { Principal } from '../authorization/access.js';
 import { requirePermission } from '../authorization/guard.js';
-import { listRoleDivisions, replaceGrants, type RoleDivision } from '../authorization/grant.repository.js';
+import {
+  listRoleDivisions,
+  replaceGrants,
+  type RoleDivision,
+} from '../authorization/grant.repository.js';
 import { checkRoleDivisions } from '../authorization/role-divisions.js';
 import { hashSecret, newClientSecret } from '../auth/credentials.js';
 import { deleteSubjectTokens } from '../auth/token.repository.js';
@@ -39,19 +43,35 @@ export interface ClientWithGrants {
   secret?: string;
 }
 
-function cleanInput(input: ClientInput): Required<Pick<ClientInput, 'name' | 'description' | 'authorizedGrantType' | 'state'>> {
+function cleanInput(
+  input: ClientInput,
+): Required<Pick<ClientInput, 'name' | 'description' | 'authorizedGrantType' | 'state'>> {
   const name = input.name.trim();
-  if (name === '' || name.length > 200) throw badRequest('A client name has 1 to 200 characters', 'name');
+  if (name === '' || name.length > 200)
+    throw badRequest('A client name has 1 to 200 characters', 'name');
   const grantType = input.authorizedGrantType ?? CLIENT_CREDENTIALS;
   if (grantType !== CLIENT_CREDENTIALS) {
-    throw badRequest(`Kith issues client tokens with ${CLIENT_CREDENTIALS} only`, 'authorizedGrantType');
+    throw badRequest(
+      `Kith issues client tokens with ${CLIENT_CREDENTIALS} only`,
+      'authorizedGrantType',
+    );
   }
   const state = input.state ?? 'active';
-  if (state !== 'active' && state !== 'inactive') throw badRequest('state is active or inactive', 'state');
-  return { name, description: (input.description ?? '').trim(), authorizedGrantType: grantType, state };
+  if (state !== 'active' && state !== 'inactive')
+    throw badRequest('state is active or inactive', 'state');
+  return {
+    name,
+    description: (input.description ?? '').trim(),
+    authorizedGrantType: grantType,
+    state,
+  };
 }
 
-export async function getClient(db: Kysely<DB>, principal: Principal, id: string): Promise<ClientWithGrants> {
+export async function getClient(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: string,
+): Promise<ClientWithGrants> {
   requirePermission(principal, 'oauth:client:view');
   const client = await findClient(db, principal.orgId, id);
   if (!client) throw notFound('OAuth client', id);
@@ -65,9 +85,20 @@ export async function listClients(
   page: PageRequest,
 ): Promise<{ clients: ClientWithGrants[]; total: number }> {
   requirePermission(principal, 'oauth:client:view');
-  const { clients, total } = await listClientRows(db, principal.orgId, checkPage(page, { maxPageSize: 500 }));
-  const grants = await listRoleDivisions(db, principal.orgId, clients.map((c) => c.id));
-  return { clients: clients.map((client) => ({ client, roleDivisions: grants.get(client.id) ?? [] })), total };
+  const { clients, total } = await listClientRows(
+    db,
+    principal.orgId,
+    checkPage(page, { maxPageSize: 500 }),
+  );
+  const grants = await listRoleDivisions(
+    db,
+    principal.orgId,
+    clients.map((c) => c.id),
+  );
+  return {
+    clients: clients.map((client) => ({ client, roleDivisions: grants.get(client.id) ?? [] })),
+    total,
+  };
 }
 
 /** Creates a client for a principal that holds `oauth:client:add`. */
@@ -100,7 +131,8 @@ export async function registerClient(
   return db.transaction().execute(async (trx) => {
     await checkRoleDivisions(trx, orgId, roleDivisions);
     const id = fixed.id ?? randomId();
-    if (await findClientForLogin(trx, id)) throw conflict(`An OAuth client with id ${id} already exists`);
+    if (await findClientForLogin(trx, id))
+      throw conflict(`An OAuth client with id ${id} already exists`);
     const now = nowIso();
     const client: OAuthClient = {
       id,
@@ -153,7 +185,11 @@ export async function updateClient(
 }
 
 /** Deletes a client, its grants and every token it holds. */
-export async function deleteClient(db: Kysely<DB>, principal: Principal, id: string): Promise<void> {
+export async function deleteClient(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: string,
+): Promise<void> {
   requirePermission(principal, 'oauth:client:delete');
   await db.transaction().execute(async (trx) => {
     const current = await findClient(trx, principal.orgId, id);

@@ -37,7 +37,11 @@ export interface OAuthClientView {
   selfUri: string;
 }
 
-export function toClientView(client: OAuthClient, roleDivisions: RoleDivision[], secret?: string): OAuthClientView {
+export function toClientView(
+  client: OAuthClient,
+  roleDivisions: RoleDivision[],
+  secret?: string,
+): OAuthClientView {
   const view: OAuthClientView = {
     id: client.id,
     name: client.name,
@@ -50,7 +54,8 @@ export function toClientView(client: OAuthClient, roleDivisions: RoleDivision[],
     dateModified: client.modifiedAt,
     selfUri: `${CLIENTS_PATH}/${client.id}`,
   };
-  if (client.accessTokenValiditySeconds !== null) view.accessTokenValiditySeconds = client.accessTokenValiditySeconds;
+  if (client.accessTokenValiditySeconds !== null)
+    view.accessTokenValiditySeconds = client.accessTokenValiditySeconds;
   if (client.rateLimitPerMinute !== null) view.rateLimitPerMinute = client.rateLimitPerMinute;
   if (client.createdBy !== null) view.createdBy = { id: client.createdBy };
   if (secret !== undefined) view.secret = secret;

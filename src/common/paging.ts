@@ -74,7 +74,8 @@ export function pagedListing<T>(
     lastUri: uri(Math.max(pageCount, 1)),
   };
   if (page.pageNumber < pageCount) listing.nextUri = uri(page.pageNumber + 1);
-  if (page.pageNumber > 1) listing.previousUri = uri(Math.min(page.pageNumber - 1, Math.max(pageCount, 1)));
+  if (page.pageNumber > 1)
+    listing.previousUri = uri(Math.min(page.pageNumber - 1, Math.max(pageCount, 1)));
   return listing;
 }
 

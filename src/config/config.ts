@@ -76,7 +76,8 @@ export function loadConfig(env: Env = process.env): Config {
   const adminClientId = readString(env, 'KITH_ADMIN_CLIENT_ID');
   const adminClientSecret = readString(env, 'KITH_ADMIN_CLIENT_SECRET');
   if ((adminClientId === undefined) !== (adminClientSecret === undefined)) {
-    const missing = adminClientId === undefined ? 'KITH_ADMIN_CLIENT_ID' : 'KITH_ADMIN_CLIENT_SECRET';
+    const missing =
+      adminClientId === undefined ? 'KITH_ADMIN_CLIENT_ID' : 'KITH_ADMIN_CLIENT_SECRET';
     throw new ConfigError(missing, 'must be set together with its partner (both or neither)');
   }
   if (adminClientSecret !== undefined && adminClientSecret.length < 16) {

@@ -50,7 +50,11 @@ export async function insertContact(db: Kysely<DB>, contact: Contact): Promise<v
   await db.insertInto('contacts').values(contactToRow(contact)).execute();
 }
 
-export async function findContact(db: Kysely<DB>, orgId: string, id: string): Promise<Contact | undefined> {
+export async function findContact(
+  db: Kysely<DB>,
+  orgId: string,
+  id: string,
+): Promise<Contact | undefined> {
   const row = await db
     .selectFrom('contacts')
     .selectAll()
@@ -108,7 +112,8 @@ export async function listContactRows(
     );
   }
   let select = base.selectAll();
-  if (query.sort !== undefined) select = select.orderBy(SORT_COLUMNS[query.sort.field], query.sort.direction);
+  if (query.sort !== undefined)
+    select = select.orderBy(SORT_COLUMNS[query.sort.field], query.sort.direction);
   const [rows, count] = await Promise.all([
     select.orderBy('id').limit(query.page.pageSize).offset(offsetOf(query.page)).execute(),
     base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),

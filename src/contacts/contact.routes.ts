@@ -10,7 +10,11 @@ import { createContact, deleteContact, getContact, listContacts } from './contac
 import { CONTACTS_PATH, NAME_MAX_LENGTH, toContactView } from './contact.js';
 
 const DivisionRef = Type.Object(
-  { id: Type.Optional(Type.String()), name: Type.Optional(Type.String()), selfUri: Type.Optional(Type.String()) },
+  {
+    id: Type.Optional(Type.String()),
+    name: Type.Optional(Type.String()),
+    selfUri: Type.Optional(Type.String()),
+  },
   { additionalProperties: true },
 );
 
@@ -97,12 +101,18 @@ export function contactRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
           divisionIds,
         });
         return {
-          ...pagedListing(contacts.map((c) => toContactView(c)), total, page, CONTACTS_PATH, {
-            q,
-            sortOrder,
-            divisionIds,
-            expand,
-          }),
+          ...pagedListing(
+            contacts.map((c) => toContactView(c)),
+            total,
+            page,
+            CONTACTS_PATH,
+            {
+              q,
+              sortOrder,
+              divisionIds,
+              expand,
+            },
+          ),
           partialResults: false,
         };
       },
@@ -132,7 +142,8 @@ export function contactRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
           response: { 200: ContactSchema, ...STANDARD_ERRORS },
         },
       },
-      async (request) => toContactView(await getContact(db, principalOf(request), request.params.contactId)),
+      async (request) =>
+        toContactView(await getContact(db, principalOf(request), request.params.contactId)),
     );
 
     r.delete(

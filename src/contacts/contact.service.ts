@@ -34,7 +34,10 @@ function cleanName(value: string | undefined, field: string): string | null {
   if (value === undefined) return null;
   const trimmed = value.trim();
   if (trimmed.length > NAME_MAX_LENGTH) {
-    throw badRequest(`${field} has ${trimmed.length} characters; the limit is ${NAME_MAX_LENGTH}`, field);
+    throw badRequest(
+      `${field} has ${trimmed.length} characters; the limit is ${NAME_MAX_LENGTH}`,
+      field,
+    );
   }
   return trimmed === '' ? null : trimmed;
 }
@@ -45,9 +48,14 @@ const VIEW = 'externalContacts:contact:view';
  * Loads a contact the principal may view. A contact of another organization, or in a division the
  * principal cannot see, answers 404 exactly like a missing one, so ids reveal nothing.
  */
-export async function getContact(db: Kysely<DB>, principal: Principal, id: string): Promise<Contact> {
+export async function getContact(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: string,
+): Promise<Contact> {
   const contact = await findContact(db, principal.orgId, id);
-  if (!contact || !canAccess(principal, VIEW, contact.divisionId)) throw notFound('External contact', id);
+  if (!contact || !canAccess(principal, VIEW, contact.divisionId))
+    throw notFound('External contact', id);
   return contact;
 }
 
@@ -55,7 +63,11 @@ export async function getContact(db: Kysely<DB>, principal: Principal, id: strin
  * Creates a Curated contact in the requested division (unassigned when none is named).
  * @throws AppError 400 for an unknown division or a too-long name; 403 without add on it.
  */
-export async function createContact(db: Kysely<DB>, principal: Principal, input: ContactInput): Promise<Contact> {
+export async function createContact(
+  db: Kysely<DB>,
+  principal: Principal,
+  input: ContactInput,
+): Promise<Contact> {
   const requested = input.division?.id;
   const divisionId = requested === undefined || requested === UNASSIGNED ? null : requested;
   if (divisionId !== null && !(await findDivision(db, principal.orgId, divisionId))) {
@@ -95,7 +107,11 @@ export async function createContact(db: Kysely<DB>, principal: Principal, input:
 }
 
 /** Deletes a contact the principal may delete. */
-export async function deleteContact(db: Kysely<DB>, principal: Principal, id: string): Promise<void> {
+export async function deleteContact(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: string,
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const contact = await getContact(trx, principal, id);
     requireAccess(principal, 'externalContacts:contact:delete', contact.divisionId);
@@ -124,11 +140,19 @@ export interface ContactListRequest {
 
 const SORTABLE: readonly ContactSortField[] = ['firstName', 'lastName', 'middleName', 'title'];
 
-function parseSort(sortOrder: string | undefined): { field: ContactSortField; direction: 'asc' | 'desc' } | undefined {
+function parseSort(
+  sortOrder: string | undefined,
+): { field: ContactSortField; direction: 'asc' | 'desc' } | undefined {
   if (sortOrder === undefined || sortOrder === '') return undefined;
   const [field, direction = 'asc'] = sortOrder.split(':');
-  if (!SORTABLE.includes(field as ContactSortField) || (direction !== 'asc' && direction !== 'desc')) {
-    throw badRequest(`sortOrder is one of ${SORTABLE.join(', ')}, optionally with :asc or :desc`, 'sortOrder');
+  if (
+    !SORTABLE.includes(field as ContactSortField) ||
+    (direction !== 'asc' && direction !== 'desc')
+  ) {
+    throw badRequest(
+      `sortOrder is one of ${SORTABLE.join(', ')}, optionally with :asc or :desc`,
+      'sortOrder',
+    );
   }
   return { field: field as ContactSortField, direction };
 }

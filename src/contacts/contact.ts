@@ -36,11 +36,17 @@ export interface ContactView {
   selfUri: string;
 }
 
-export function toContactView(contact: Contact, divisionNames?: ReadonlyMap<string, string>): ContactView {
+export function toContactView(
+  contact: Contact,
+  divisionNames?: ReadonlyMap<string, string>,
+): ContactView {
   const division: ContactView['division'] =
     contact.divisionId === null
       ? { id: UNASSIGNED }
-      : { id: contact.divisionId, selfUri: `/api/v2/authorization/divisions/${contact.divisionId}` };
+      : {
+          id: contact.divisionId,
+          selfUri: `/api/v2/authorization/divisions/${contact.divisionId}`,
+        };
   const name = contact.divisionId === null ? undefined : divisionNames?.get(contact.divisionId);
   if (name !== undefined) division.name = name;
   const view: ContactView = {

@@ -35,9 +35,10 @@ const PG_TYPES = {
       case 20: // int8
         return (value: string) => Number(value);
       case 1184: // timestamptz
-        return (value: string) => new Date(value.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')).toISOString();
+        return (value: string) =>
+          new Date(value.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')).toISOString();
       default:
-        return pg.types.getTypeParser(oid, format as 'text');
+        return pg.types.getTypeParser(oid, format as 'text') as (value: string) => unknown;
     }
   },
 };

@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import type { DialectName } from './database.js';
 import * as foundation from './migrations/2026-11-28-0001-foundation.js';
 
@@ -12,15 +12,26 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-11-28-0001-foundation': foundation,
 };
 
-function migrator(db: Kysely<any>, dialect: DialectName): Migrator {
+async function migrator(db: Kysely<any>, dialect: DialectName): Promise<Migrator> {
+  // Kysely finds its bookkeeping tables by name across all schemas; pin them to the schema the
+  // connection works in, so that several Kith databases can share one PostgreSQL database.
+  const schema =
+    dialect === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]
+          ?.schema
+      : undefined;
   return new Migrator({
     db,
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
     provider: {
       async getMigrations(): Promise<Record<string, Migration>> {
         return Object.fromEntries(
           Object.entries(MIGRATIONS).map(([name, m]) => [
             name,
-            { up: (d: Kysely<any>) => m.up(d, dialect), down: (d: Kysely<any>) => m.down(d, dialect) },
+            {
+              up: (d: Kysely<any>) => m.up(d, dialect),
+              down: (d: Kysely<any>) => m.down(d, dialect),
+            },
           ]),
         );
       },
@@ -31,23 +42,26 @@ function migrator(db: Kysely<any>, dialect: DialectName): Migrator {
 function check(result: MigrationResultSet): string[] {
   if (result.error !== undefined) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`migration ${failed} failed: ${String(result.error)}`, { cause: result.error });
+    throw new Error(
+      `migration ${failed} failed: ${result.error instanceof Error ? result.error.message : JSON.stringify(result.error)}`,
+      { cause: result.error },
+    );
   }
   return (result.results ?? []).map((r) => r.migrationName);
 }
 
 /** Applies every pending migration; returns the names applied. Safe to run from several processes. */
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectName): Promise<string[]> {
-  return check(await migrator(db, dialect).migrateToLatest());
+  return check(await (await migrator(db, dialect)).migrateToLatest());
 }
 
 /** Reverts the most recent migration; returns its name (empty when none was applied). */
 export async function migrateDown(db: Kysely<any>, dialect: DialectName): Promise<string[]> {
-  return check(await migrator(db, dialect).migrateDown());
+  return check(await (await migrator(db, dialect)).migrateDown());
 }
 
 /** Reverts every migration. */
 export async function migrateToEmpty(db: Kysely<any>, dialect: DialectName): Promise<string[]> {
   const { NO_MIGRATIONS } = await import('kysely');
-  return check(await migrator(db, dialect).migrateTo(NO_MIGRATIONS));
+  return check(await (await migrator(db, dialect)).migrateTo(NO_MIGRATIONS));
 }

@@ -1,5 +1,3 @@
-
-
 /*
  * Row types: what the tables hold, snake_case, as both dialects return them (JSON as text,
  * timestamps as ISO-8601 text, booleans as 0/1). They stop at the repository boundary.
@@ -143,4 +141,3 @@ export interface DB {
   events: EventTable;
   audit_log: AuditTable;
 }
-

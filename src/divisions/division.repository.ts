@@ -50,7 +50,11 @@ export async function deleteDivision(db: Kysely<DB>, orgId: string, id: string):
   await db.deleteFrom('divisions').where('org_id', '=', orgId).where('id', '=', id).execute();
 }
 
-export async function findDivision(db: Kysely<DB>, orgId: string, id: string): Promise<Division | undefined> {
+export async function findDivision(
+  db: Kysely<DB>,
+  orgId: string,
+  id: string,
+): Promise<Division | undefined> {
   const row = await db
     .selectFrom('divisions')
     .selectAll()
@@ -74,7 +78,10 @@ export async function findDivisionByName(
   return row && rowToDivision(row);
 }
 
-export async function findHomeDivision(db: Kysely<DB>, orgId: string): Promise<Division | undefined> {
+export async function findHomeDivision(
+  db: Kysely<DB>,
+  orgId: string,
+): Promise<Division | undefined> {
   const row = await db
     .selectFrom('divisions')
     .selectAll()
@@ -100,9 +107,16 @@ export async function listDivisions(
     const prefix = filter.name.toLowerCase();
     query = query.where((eb) => startsWith(eb.ref('name_key'), prefix));
   }
-  if (filter.ids !== undefined && filter.ids.length > 0) query = query.where('id', 'in', filter.ids);
+  if (filter.ids !== undefined && filter.ids.length > 0)
+    query = query.where('id', 'in', filter.ids);
   const [rows, count] = await Promise.all([
-    query.selectAll().orderBy('name_key').orderBy('id').limit(page.pageSize).offset(offsetOf(page)).execute(),
+    query
+      .selectAll()
+      .orderBy('name_key')
+      .orderBy('id')
+      .limit(page.pageSize)
+      .offset(offsetOf(page))
+      .execute(),
     query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return { divisions: rows.map(rowToDivision), total: Number(count.n) };
@@ -125,7 +139,11 @@ export async function existingDivisionIds(
 }
 
 /** How many records live in the division; a division that holds records cannot be deleted. */
-export async function countDivisionRecords(db: Kysely<DB>, orgId: string, id: string): Promise<number> {
+export async function countDivisionRecords(
+  db: Kysely<DB>,
+  orgId: string,
+  id: string,
+): Promise<number> {
   const row = await db
     .selectFrom('contacts')
     .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -7,7 +7,13 @@ import { pagedListing } from '../common/paging.js';
 import { principalOf } from '../http/fastify-types.js';
 import { Listing, STANDARD_ERRORS } from '../http/schemas.js';
 import { findHomeDivision } from './division.repository.js';
-import { createDivision, deleteDivision, getDivision, listDivisions, updateDivision } from './division.service.js';
+import {
+  createDivision,
+  deleteDivision,
+  getDivision,
+  listDivisions,
+  updateDivision,
+} from './division.service.js';
 import { DIVISIONS_PATH, toDivisionView } from './division.js';
 import { requirePermission } from '../authorization/guard.js';
 import { notFound } from '../errors/app-error.js';
@@ -48,26 +54,51 @@ export function divisionRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
             name: Type.Optional(Type.String({ maxLength: 200 })),
             id: Type.Optional(Type.Array(Type.String(), { maxItems: 100 })),
           }),
-          response: { 200: Listing(DivisionSchema, 'AuthzDivisionEntityListing'), ...STANDARD_ERRORS },
+          response: {
+            200: Listing(DivisionSchema, 'AuthzDivisionEntityListing'),
+            ...STANDARD_ERRORS,
+          },
         },
       },
       async (request) => {
         const { pageSize, pageNumber, name, id } = request.query;
         const page = { pageSize, pageNumber };
-        const { divisions, total } = await listDivisions(db, principalOf(request), { name, ids: id }, page);
-        return pagedListing(divisions.map(toDivisionView), total, page, DIVISIONS_PATH, { name, id });
+        const { divisions, total } = await listDivisions(
+          db,
+          principalOf(request),
+          { name, ids: id },
+          page,
+        );
+        return pagedListing(divisions.map(toDivisionView), total, page, DIVISIONS_PATH, {
+          name,
+          id,
+        });
       },
     );
 
     r.post(
       DIVISIONS_PATH,
-      { schema: { tags, summary: 'Create a division', body: DivisionBody, response: { 200: DivisionSchema, ...STANDARD_ERRORS } } },
-      async (request) => toDivisionView(await createDivision(db, principalOf(request), request.body)),
+      {
+        schema: {
+          tags,
+          summary: 'Create a division',
+          body: DivisionBody,
+          response: { 200: DivisionSchema, ...STANDARD_ERRORS },
+        },
+      },
+      async (request) =>
+        toDivisionView(await createDivision(db, principalOf(request), request.body)),
     );
 
     r.get(
       `${DIVISIONS_PATH}/home`,
-      { schema: { tags, summary: 'The home division', response: { 200: DivisionSchema, ...STANDARD_ERRORS } } },
+      {
+        schema: {
+          tags,
+          summary: 'The home division',
+          response: { 200: DivisionSchema, ...STANDARD_ERRORS },
+        },
+      },
       async (request) => {
         const principal = principalOf(request);
         requirePermission(principal, 'authorization:division:view');
@@ -79,8 +110,16 @@ export function divisionRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
 
     r.get(
       `${DIVISIONS_PATH}/:divisionId`,
-      { schema: { tags, summary: 'Get a division', params: Params, response: { 200: DivisionSchema, ...STANDARD_ERRORS } } },
-      async (request) => toDivisionView(await getDivision(db, principalOf(request), request.params.divisionId)),
+      {
+        schema: {
+          tags,
+          summary: 'Get a division',
+          params: Params,
+          response: { 200: DivisionSchema, ...STANDARD_ERRORS },
+        },
+      },
+      async (request) =>
+        toDivisionView(await getDivision(db, principalOf(request), request.params.divisionId)),
     );
 
     r.put(
@@ -95,7 +134,9 @@ export function divisionRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
         },
       },
       async (request) =>
-        toDivisionView(await updateDivision(db, principalOf(request), request.params.divisionId, request.body)),
+        toDivisionView(
+          await updateDivision(db, principalOf(request), request.params.divisionId, request.body),
+        ),
     );
 
     r.delete(

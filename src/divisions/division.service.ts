@@ -26,18 +26,30 @@ export interface DivisionInput {
 
 function cleanInput(input: DivisionInput): { name: string; description: string } {
   const name = input.name.trim();
-  if (name === '' || name.length > 200) throw badRequest('A division name has 1 to 200 characters', 'name');
+  if (name === '' || name.length > 200)
+    throw badRequest('A division name has 1 to 200 characters', 'name');
   const description = (input.description ?? '').trim();
-  if (description.length > 1000) throw badRequest('A division description has at most 1000 characters', 'description');
+  if (description.length > 1000)
+    throw badRequest('A division description has at most 1000 characters', 'description');
   return { name, description };
 }
 
-async function assertNameFree(db: Kysely<DB>, orgId: string, name: string, exceptId?: string): Promise<void> {
+async function assertNameFree(
+  db: Kysely<DB>,
+  orgId: string,
+  name: string,
+  exceptId?: string,
+): Promise<void> {
   const holder = await findDivisionByName(db, orgId, name);
-  if (holder && holder.id !== exceptId) throw conflict(`A division named "${holder.name}" already exists`);
+  if (holder && holder.id !== exceptId)
+    throw conflict(`A division named "${holder.name}" already exists`);
 }
 
-export async function getDivision(db: Kysely<DB>, principal: Principal, id: string): Promise<Division> {
+export async function getDivision(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: string,
+): Promise<Division> {
   requirePermission(principal, 'authorization:division:view');
   const division = await findDivision(db, principal.orgId, id);
   if (!division) throw notFound('Division', id);
@@ -55,7 +67,11 @@ export async function listDivisions(
 }
 
 /** @throws AppError 409 when the name is taken. */
-export async function createDivision(db: Kysely<DB>, principal: Principal, input: DivisionInput): Promise<Division> {
+export async function createDivision(
+  db: Kysely<DB>,
+  principal: Principal,
+  input: DivisionInput,
+): Promise<Division> {
   requirePermission(principal, 'authorization:division:add');
   const { name, description } = cleanInput(input);
   return db.transaction().execute(async (trx) => {
@@ -97,7 +113,11 @@ export async function updateDivision(
  * Deletes an empty division and the grants on it.
  * @throws AppError 409 for the home division or a division that still holds records.
  */
-export async function deleteDivision(db: Kysely<DB>, principal: Principal, id: string): Promise<void> {
+export async function deleteDivision(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: string,
+): Promise<void> {
   requirePermission(principal, 'authorization:division:delete');
   await db.transaction().execute(async (trx) => {
     const current = await findDivision(trx, principal.orgId, id);

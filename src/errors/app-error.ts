@@ -50,8 +50,17 @@ export function missingPermissions(permissions: readonly string[]): AppError {
   );
 }
 
-export function unauthenticated(message = 'Authentication is required: send a valid bearer token'): AppError {
-  return new AppError(ErrorCode.authenticationRequired, message, 401, [], {}, {
-    'www-authenticate': 'Bearer',
-  });
+export function unauthenticated(
+  message = 'Authentication is required: send a valid bearer token',
+): AppError {
+  return new AppError(
+    ErrorCode.authenticationRequired,
+    message,
+    401,
+    [],
+    {},
+    {
+      'www-authenticate': 'Bearer',
+    },
+  );
 }

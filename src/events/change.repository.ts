@@ -23,7 +23,11 @@ export async function recordChange(db: Kysely<DB>, change: Change): Promise<void
       entity_id: change.entityId,
       division_id: change.divisionId,
       principal_id: change.principal?.id ?? null,
-      payload: JSON.stringify({ kind: change.kind, before: change.before ?? null, after: change.after ?? null }),
+      payload: JSON.stringify({
+        kind: change.kind,
+        before: change.before ?? null,
+        after: change.after ?? null,
+      }),
       created_at: at,
       delivered_at: null,
     })
@@ -77,9 +81,11 @@ export async function listAuditEntries(
     entityId: r.entity_id,
     action: r.action,
     principal:
-      r.principal_type === null || r.principal_id === null ? null : { type: r.principal_type, id: r.principal_id },
-    before: r.before === null ? null : JSON.parse(r.before),
-    after: r.after === null ? null : JSON.parse(r.after),
+      r.principal_type === null || r.principal_id === null
+        ? null
+        : { type: r.principal_type, id: r.principal_id },
+    before: r.before === null ? null : (JSON.parse(r.before) as unknown),
+    after: r.after === null ? null : (JSON.parse(r.after) as unknown),
     createdAt: r.created_at,
   }));
 }

@@ -1,14 +1,7 @@
 import type { Principal } from '../authorization/access.js';
 
 export type ChangeKind =
-  | 'created'
-  | 'updated'
-  | 'deleted'
-  | 'merged'
-  | 'unmerged'
-  | 'expired'
-  | 'moved'
-  | 'interaction';
+  'created' | 'updated' | 'deleted' | 'merged' | 'unmerged' | 'expired' | 'moved' | 'interaction';
 
 /** One change to one record, as the outbox and the audit log both record it. */
 export interface Change {

@@ -22,14 +22,19 @@ export function bearerToken(header: string | undefined): string | undefined {
  */
 export function installAuthentication(app: FastifyInstance, db: Kysely<DB>): void {
   app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.url === undefined || request.routeOptions.config.public === true) return;
+    if (request.routeOptions.url === undefined || request.routeOptions.config.public === true)
+      return;
     const token = bearerToken(request.headers.authorization);
     if (token === undefined) throw unauthenticated();
     const principal = await authenticate(db, token);
-    if (principal === undefined) throw unauthenticated('The bearer token is unknown, expired or revoked');
+    if (principal === undefined)
+      throw unauthenticated('The bearer token is unknown, expired or revoked');
     request.principal = principal;
     request.accessToken = token;
-    if (request.routeOptions.url.startsWith(EXTERNAL_CONTACTS_PREFIX) && !hasExternalContactsAccess(principal)) {
+    if (
+      request.routeOptions.url.startsWith(EXTERNAL_CONTACTS_PREFIX) &&
+      !hasExternalContactsAccess(principal)
+    ) {
       throw new AppError(
         ErrorCode.missingPermissions,
         'External Contacts is not enabled for this principal: it holds no externalContacts:contact:* permission',

@@ -29,13 +29,18 @@ const CONTEXT_NAMES: Record<string, string> = {
 function validationError(error: FastifyError): AppError {
   const issues = (error.validation ?? []) as ValidationIssue[];
   const context = CONTEXT_NAMES[error.validationContext ?? 'body'] ?? 'field';
-  const details: ErrorDetail[] = issues.map((issue) => ({ errorCode: ErrorCode.invalidValue, fieldName: fieldOf(issue) }));
+  const details: ErrorDetail[] = issues.map((issue) => ({
+    errorCode: ErrorCode.invalidValue,
+    fieldName: fieldOf(issue),
+  }));
   const messages = issues.map((issue) => {
     const field = fieldOf(issue);
     const rule = issue.message ?? 'is invalid';
     const allowed = issue.params.allowedValues;
     const suffix = Array.isArray(allowed) ? `: ${allowed.join(', ')}` : '';
-    return field === '' ? `The ${context.replace(/ field| parameter/, '')} ${rule}${suffix}` : `The ${context} '${field}' ${rule}${suffix}`;
+    return field === ''
+      ? `The ${context.replace(/ field| parameter/, '')} ${rule}${suffix}`
+      : `The ${context} '${field}' ${rule}${suffix}`;
   });
   return new AppError(ErrorCode.badRequest, messages.join('; '), 400, details);
 }
@@ -45,7 +50,11 @@ function fastifyError(error: FastifyError): AppError | undefined {
   if (error.validation) return validationError(error);
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError(ErrorCode.payloadTooLarge, 'The request body is larger than this server accepts', 413);
+      return new AppError(
+        ErrorCode.payloadTooLarge,
+        'The request body is larger than this server accepts',
+        413,
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AppError(
         ErrorCode.unsupportedMediaType,
@@ -53,18 +62,34 @@ function fastifyError(error: FastifyError): AppError | undefined {
         415,
       );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new AppError(ErrorCode.badRequest, 'The request body is empty; send a JSON document', 400);
+      return new AppError(
+        ErrorCode.badRequest,
+        'The request body is empty; send a JSON document',
+        400,
+      );
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new AppError(ErrorCode.badRequest, 'The Content-Length header does not match the body', 400);
+      return new AppError(
+        ErrorCode.badRequest,
+        'The Content-Length header does not match the body',
+        400,
+      );
     default:
       break;
   }
   if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-    return new AppError(ErrorCode.badRequest, `The request body is not valid JSON: ${error.message}`, 400);
+    return new AppError(
+      ErrorCode.badRequest,
+      `The request body is not valid JSON: ${error.message}`,
+      400,
+    );
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    return new AppError(status === 404 ? ErrorCode.notFound : ErrorCode.badRequest, error.message, status);
+    return new AppError(
+      status === 404 ? ErrorCode.notFound : ErrorCode.badRequest,
+      error.message,
+      status,
+    );
   }
   return undefined;
 }

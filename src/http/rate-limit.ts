@@ -24,7 +24,9 @@ export async function installRateLimit(
     max: (request) => limitFor(request),
     allowList: (request) => limitFor(request) === 0 || request.routeOptions.url === undefined,
     keyGenerator: (request) =>
-      request.principal === undefined ? `ip:${request.ip}` : `p:${request.principal.orgId}:${request.principal.id}`,
+      request.principal === undefined
+        ? `ip:${request.ip}`
+        : `p:${request.principal.orgId}:${request.principal.id}`,
     nameSpace: 'kith-rl:',
     // A Redis outage must not take the API down with it: requests pass unlimited until it is back.
     skipOnError: true,

@@ -25,12 +25,18 @@ export async function insertOrganization(db: Kysely<DB>, org: Organization): Pro
     .execute();
 }
 
-export async function findOrganization(db: Kysely<DB>, id: string): Promise<Organization | undefined> {
+export async function findOrganization(
+  db: Kysely<DB>,
+  id: string,
+): Promise<Organization | undefined> {
   const row = await db.selectFrom('orgs').selectAll().where('id', '=', id).executeTakeFirst();
   return row && rowToOrganization(row);
 }
 
-export async function findOrganizationByName(db: Kysely<DB>, name: string): Promise<Organization | undefined> {
+export async function findOrganizationByName(
+  db: Kysely<DB>,
+  name: string,
+): Promise<Organization | undefined> {
   const row = await db
     .selectFrom('orgs')
     .selectAll()
@@ -40,7 +46,11 @@ export async function findOrganizationByName(db: Kysely<DB>, name: string): Prom
 }
 
 export async function findDefaultOrganization(db: Kysely<DB>): Promise<Organization | undefined> {
-  const row = await db.selectFrom('orgs').selectAll().where('is_default', '=', 1).executeTakeFirst();
+  const row = await db
+    .selectFrom('orgs')
+    .selectAll()
+    .where('is_default', '=', 1)
+    .executeTakeFirst();
   return row && rowToOrganization(row);
 }
 

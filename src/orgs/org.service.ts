@@ -27,13 +27,19 @@ export async function createOrganization(
   options: { isDefault?: boolean } = {},
 ): Promise<Organization> {
   const trimmed = name.trim();
-  if (trimmed === '' || trimmed.length > 200) throw badRequest('An organization name has 1 to 200 characters', 'name');
+  if (trimmed === '' || trimmed.length > 200)
+    throw badRequest('An organization name has 1 to 200 characters', 'name');
   return db.transaction().execute(async (trx) => {
     if (await findOrganizationByName(trx, trimmed)) {
       throw conflict(`An organization named "${trimmed}" already exists`);
     }
     const now = nowIso();
-    const org: Organization = { id: newId(), name: trimmed, isDefault: options.isDefault ?? false, createdAt: now };
+    const org: Organization = {
+      id: newId(),
+      name: trimmed,
+      isDefault: options.isDefault ?? false,
+      createdAt: now,
+    };
     await insertOrganization(trx, org);
     await insertDivision(trx, {
       id: newId(),

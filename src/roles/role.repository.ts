@@ -54,7 +54,11 @@ export async function deleteRole(db: Kysely<DB>, orgId: string, id: string): Pro
   await db.deleteFrom('roles').where('org_id', '=', orgId).where('id', '=', id).execute();
 }
 
-export async function findRole(db: Kysely<DB>, orgId: string, id: string): Promise<Role | undefined> {
+export async function findRole(
+  db: Kysely<DB>,
+  orgId: string,
+  id: string,
+): Promise<Role | undefined> {
   const row = await db
     .selectFrom('roles')
     .selectAll()
@@ -64,7 +68,11 @@ export async function findRole(db: Kysely<DB>, orgId: string, id: string): Promi
   return row && rowToRole(row);
 }
 
-export async function findRoleByName(db: Kysely<DB>, orgId: string, name: string): Promise<Role | undefined> {
+export async function findRoleByName(
+  db: Kysely<DB>,
+  orgId: string,
+  name: string,
+): Promise<Role | undefined> {
   const row = await db
     .selectFrom('roles')
     .selectAll()
@@ -86,15 +94,30 @@ export async function listRoles(
     query = query.where((eb) => startsWith(eb.ref('name_key'), prefix));
   }
   const [rows, count] = await Promise.all([
-    query.selectAll().orderBy('name_key').orderBy('id').limit(page.pageSize).offset(offsetOf(page)).execute(),
+    query
+      .selectAll()
+      .orderBy('name_key')
+      .orderBy('id')
+      .limit(page.pageSize)
+      .offset(offsetOf(page))
+      .execute(),
     query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return { roles: rows.map(rowToRole), total: Number(count.n) };
 }
 
 /** The ids among `ids` that name roles of the organization. */
-export async function existingRoleIds(db: Kysely<DB>, orgId: string, ids: readonly string[]): Promise<Set<string>> {
+export async function existingRoleIds(
+  db: Kysely<DB>,
+  orgId: string,
+  ids: readonly string[],
+): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const rows = await db.selectFrom('roles').select('id').where('org_id', '=', orgId).where('id', 'in', ids).execute();
+  const rows = await db
+    .selectFrom('roles')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('id', 'in', ids)
+    .execute();
   return new Set(rows.map((r) => r.id));
 }

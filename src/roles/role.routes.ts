@@ -48,7 +48,10 @@ export function roleRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
             pageNumber: Type.Integer({ default: 1 }),
             name: Type.Optional(Type.String({ maxLength: 200 })),
           }),
-          response: { 200: Listing(RoleSchema, 'OrganizationRoleEntityListing'), ...STANDARD_ERRORS },
+          response: {
+            200: Listing(RoleSchema, 'OrganizationRoleEntityListing'),
+            ...STANDARD_ERRORS,
+          },
         },
       },
       async (request) => {
@@ -61,13 +64,27 @@ export function roleRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
 
     r.post(
       ROLES_PATH,
-      { schema: { tags, summary: 'Create a role', body: RoleBody, response: { 200: RoleSchema, ...STANDARD_ERRORS } } },
+      {
+        schema: {
+          tags,
+          summary: 'Create a role',
+          body: RoleBody,
+          response: { 200: RoleSchema, ...STANDARD_ERRORS },
+        },
+      },
       async (request) => toRoleView(await createRole(db, principalOf(request), request.body)),
     );
 
     r.get(
       `${ROLES_PATH}/:roleId`,
-      { schema: { tags, summary: 'Get a role', params: Params, response: { 200: RoleSchema, ...STANDARD_ERRORS } } },
+      {
+        schema: {
+          tags,
+          summary: 'Get a role',
+          params: Params,
+          response: { 200: RoleSchema, ...STANDARD_ERRORS },
+        },
+      },
       async (request) => {
         const role = await getRole(db, principalOf(request), request.params.roleId);
         return { ...toRoleView(role), userCount: role.userCount };
@@ -77,9 +94,16 @@ export function roleRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
     r.put(
       `${ROLES_PATH}/:roleId`,
       {
-        schema: { tags, summary: 'Update a role', params: Params, body: RoleBody, response: { 200: RoleSchema, ...STANDARD_ERRORS } },
+        schema: {
+          tags,
+          summary: 'Update a role',
+          params: Params,
+          body: RoleBody,
+          response: { 200: RoleSchema, ...STANDARD_ERRORS },
+        },
       },
-      async (request) => toRoleView(await updateRole(db, principalOf(request), request.params.roleId, request.body)),
+      async (request) =>
+        toRoleView(await updateRole(db, principalOf(request), request.params.roleId, request.body)),
     );
 
     r.delete(

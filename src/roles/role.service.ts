@@ -24,25 +24,45 @@ export interface RoleInput {
   permissions?: readonly string[] | undefined;
 }
 
-function cleanInput(input: RoleInput): { name: string; description: string; permissions: string[] } {
+function cleanInput(input: RoleInput): {
+  name: string;
+  description: string;
+  permissions: string[];
+} {
   const name = input.name.trim();
-  if (name === '' || name.length > 200) throw badRequest('A role name has 1 to 200 characters', 'name');
+  if (name === '' || name.length > 200)
+    throw badRequest('A role name has 1 to 200 characters', 'name');
   const description = (input.description ?? '').trim();
-  if (description.length > 1000) throw badRequest('A role description has at most 1000 characters', 'description');
+  if (description.length > 1000)
+    throw badRequest('A role description has at most 1000 characters', 'description');
   const permissions = [...new Set(input.permissions ?? [])];
   const bad = permissions.find((p) => !isPermissionString(p));
   if (bad !== undefined) {
-    throw badRequest(`"${bad}" is not a permission: write domain:entity:action, e.g. externalContacts:contact:view`, 'permissions');
+    throw badRequest(
+      `"${bad}" is not a permission: write domain:entity:action, e.g. externalContacts:contact:view`,
+      'permissions',
+    );
   }
   return { name, description, permissions };
 }
 
 /** Finds a role by id or, failing that, by name (the CLI's `--role` takes either). */
-export async function resolveRole(db: Kysely<DB>, orgId: string, idOrName: string): Promise<Role | undefined> {
-  return (isUuid(idOrName) ? await findRole(db, orgId, idOrName) : undefined) ?? findRoleByName(db, orgId, idOrName);
+export async function resolveRole(
+  db: Kysely<DB>,
+  orgId: string,
+  idOrName: string,
+): Promise<Role | undefined> {
+  return (
+    (isUuid(idOrName) ? await findRole(db, orgId, idOrName) : undefined) ??
+    findRoleByName(db, orgId, idOrName)
+  );
 }
 
-export async function getRole(db: Kysely<DB>, principal: Principal, id: string): Promise<Role & { userCount: number }> {
+export async function getRole(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: string,
+): Promise<Role & { userCount: number }> {
   requirePermission(principal, 'authorization:role:view');
   const role = await findRole(db, principal.orgId, id);
   if (!role) throw notFound('Role', id);
@@ -59,7 +79,11 @@ export async function listRoles(
   return listRoleRows(db, principal.orgId, name, checkPage(page, { maxPageSize: 500 }));
 }
 
-export async function createRole(db: Kysely<DB>, principal: Principal, input: RoleInput): Promise<Role> {
+export async function createRole(
+  db: Kysely<DB>,
+  principal: Principal,
+  input: RoleInput,
+): Promise<Role> {
   requirePermission(principal, 'authorization:role:add');
   const clean = cleanInput(input);
   return db.transaction().execute(async (trx) => {
@@ -67,14 +91,26 @@ export async function createRole(db: Kysely<DB>, principal: Principal, input: Ro
       throw conflict(`A role named "${clean.name}" already exists`);
     }
     const now = nowIso();
-    const role: Role = { id: newId(), orgId: principal.orgId, ...clean, builtIn: null, createdAt: now, modifiedAt: now };
+    const role: Role = {
+      id: newId(),
+      orgId: principal.orgId,
+      ...clean,
+      builtIn: null,
+      createdAt: now,
+      modifiedAt: now,
+    };
     await insertRole(trx, role);
     return role;
   });
 }
 
 /** @throws AppError 400 when renaming a built-in role (the CLI finds them by name). */
-export async function updateRole(db: Kysely<DB>, principal: Principal, id: string, input: RoleInput): Promise<Role> {
+export async function updateRole(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: string,
+  input: RoleInput,
+): Promise<Role> {
   requirePermission(principal, 'authorization:role:edit');
   const clean = cleanInput(input);
   return db.transaction().execute(async (trx) => {
@@ -97,7 +133,8 @@ export async function deleteRole(db: Kysely<DB>, principal: Principal, id: strin
   await db.transaction().execute(async (trx) => {
     const current = await findRole(trx, principal.orgId, id);
     if (!current) throw notFound('Role', id);
-    if (current.builtIn !== null) throw badRequest(`The built-in role "${current.name}" cannot be deleted`, 'id');
+    if (current.builtIn !== null)
+      throw badRequest(`The built-in role "${current.name}" cannot be deleted`, 'id');
     await deleteRoleRow(trx, principal.orgId, id);
   });
 }

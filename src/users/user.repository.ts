@@ -44,14 +44,23 @@ export async function insertUser(db: Kysely<DB>, user: User): Promise<void> {
 
 export async function updateUser(db: Kysely<DB>, user: User): Promise<void> {
   const { org_id: orgId, id, created_at: _created, ...changes } = userToRow(user);
-  await db.updateTable('users').set(changes).where('org_id', '=', orgId).where('id', '=', id).execute();
+  await db
+    .updateTable('users')
+    .set(changes)
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function deleteUser(db: Kysely<DB>, orgId: string, id: string): Promise<void> {
   await db.deleteFrom('users').where('org_id', '=', orgId).where('id', '=', id).execute();
 }
 
-export async function findUser(db: Kysely<DB>, orgId: string, id: string): Promise<User | undefined> {
+export async function findUser(
+  db: Kysely<DB>,
+  orgId: string,
+  id: string,
+): Promise<User | undefined> {
   const row = await db
     .selectFrom('users')
     .selectAll()
@@ -62,7 +71,10 @@ export async function findUser(db: Kysely<DB>, orgId: string, id: string): Promi
 }
 
 /** Finds a user by username (email) in any organization, for the password grant. */
-export async function findUserForLogin(db: Kysely<DB>, username: string): Promise<User | undefined> {
+export async function findUserForLogin(
+  db: Kysely<DB>,
+  username: string,
+): Promise<User | undefined> {
   const row = await db
     .selectFrom('users')
     .selectAll()
@@ -78,7 +90,13 @@ export async function listUsers(
 ): Promise<{ users: User[]; total: number }> {
   const query = db.selectFrom('users').where('org_id', '=', orgId);
   const [rows, count] = await Promise.all([
-    query.selectAll().orderBy('name').orderBy('id').limit(page.pageSize).offset(offsetOf(page)).execute(),
+    query
+      .selectAll()
+      .orderBy('name')
+      .orderBy('id')
+      .limit(page.pageSize)
+      .offset(offsetOf(page))
+      .execute(),
     query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return { users: rows.map(rowToUser), total: Number(count.n) };

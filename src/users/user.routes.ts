@@ -6,7 +6,14 @@ import type { DB } from '../db/schema.js';
 import { pagedListing } from '../common/paging.js';
 import { principalOf } from '../http/fastify-types.js';
 import { Listing, RoleDivisionSchema, STANDARD_ERRORS } from '../http/schemas.js';
-import { createUser, deleteUser, getUser, listUsers, patchUser, setUserPassword } from './user.service.js';
+import {
+  createUser,
+  deleteUser,
+  getUser,
+  listUsers,
+  patchUser,
+  setUserPassword,
+} from './user.service.js';
 import { USERS_PATH, toUserView } from './user.js';
 
 const UserSchema = Type.Object(
@@ -71,13 +78,25 @@ export function userRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
       async (request) => {
         const page = request.query;
         const { users, total } = await listUsers(db, principalOf(request), page);
-        return pagedListing(users.map((u) => toUserView(u.user, u.roleDivisions)), total, page, USERS_PATH);
+        return pagedListing(
+          users.map((u) => toUserView(u.user, u.roleDivisions)),
+          total,
+          page,
+          USERS_PATH,
+        );
       },
     );
 
     r.post(
       USERS_PATH,
-      { schema: { tags, summary: 'Create a user', body: CreateUserBody, response: { 200: UserSchema, ...STANDARD_ERRORS } } },
+      {
+        schema: {
+          tags,
+          summary: 'Create a user',
+          body: CreateUserBody,
+          response: { 200: UserSchema, ...STANDARD_ERRORS },
+        },
+      },
       async (request) => {
         const created = await createUser(db, principalOf(request), request.body);
         return toUserView(created.user, created.roleDivisions);
@@ -86,7 +105,14 @@ export function userRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
 
     r.get(
       `${USERS_PATH}/:userId`,
-      { schema: { tags, summary: 'Get a user', params: Params, response: { 200: UserSchema, ...STANDARD_ERRORS } } },
+      {
+        schema: {
+          tags,
+          summary: 'Get a user',
+          params: Params,
+          response: { 200: UserSchema, ...STANDARD_ERRORS },
+        },
+      },
       async (request) => {
         const found = await getUser(db, principalOf(request), request.params.userId);
         return toUserView(found.user, found.roleDivisions);
@@ -105,7 +131,12 @@ export function userRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
         },
       },
       async (request) => {
-        const updated = await patchUser(db, principalOf(request), request.params.userId, request.body);
+        const updated = await patchUser(
+          db,
+          principalOf(request),
+          request.params.userId,
+          request.body,
+        );
         return toUserView(updated.user, updated.roleDivisions);
       },
     );
@@ -121,7 +152,12 @@ export function userRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        await setUserPassword(db, principalOf(request), request.params.userId, request.body.newPassword);
+        await setUserPassword(
+          db,
+          principalOf(request),
+          request.params.userId,
+          request.body.newPassword,
+        );
         return reply.status(204).send();
       },
     );

@@ -2,7 +2,11 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import type { Principal } from '../authorization/access.js';
 import { requirePermission } from '../authorization/guard.js';
-import { listRoleDivisions, replaceGrants, type RoleDivision } from '../authorization/grant.repository.js';
+import {
+  listRoleDivisions,
+  replaceGrants,
+  type RoleDivision,
+} from '../authorization/grant.repository.js';
 import { checkRoleDivisions } from '../authorization/role-divisions.js';
 import { hashSecret } from '../auth/credentials.js';
 import { deleteSubjectTokens } from '../auth/token.repository.js';
@@ -52,13 +56,15 @@ export const MIN_PASSWORD_LENGTH = 8;
 
 function checkName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed === '' || trimmed.length > 255) throw badRequest('A user name has 1 to 255 characters', 'name');
+  if (trimmed === '' || trimmed.length > 255)
+    throw badRequest('A user name has 1 to 255 characters', 'name');
   return trimmed;
 }
 
 function checkEmail(email: string): string {
   const trimmed = email.trim();
-  if (!EMAIL.test(trimmed) || trimmed.length > 256) throw badRequest(`"${email}" is not a valid email address`, 'email');
+  if (!EMAIL.test(trimmed) || trimmed.length > 256)
+    throw badRequest(`"${email}" is not a valid email address`, 'email');
   return trimmed;
 }
 
@@ -81,11 +87,18 @@ async function assertEmailFree(db: Kysely<DB>, email: string, exceptId?: string)
   if (holder && holder.id !== exceptId) throw conflict(`A user with email ${email} already exists`);
 }
 
-export async function getUser(db: Kysely<DB>, principal: Principal, id: string): Promise<UserWithGrants> {
+export async function getUser(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: string,
+): Promise<UserWithGrants> {
   requirePermission(principal, 'directory:user:view');
   const user = await findUser(db, principal.orgId, id);
   if (!user) throw notFound('User', id);
-  return { user, roleDivisions: (await listRoleDivisions(db, principal.orgId, [id])).get(id) ?? [] };
+  return {
+    user,
+    roleDivisions: (await listRoleDivisions(db, principal.orgId, [id])).get(id) ?? [],
+  };
 }
 
 export async function listUsers(
@@ -94,12 +107,27 @@ export async function listUsers(
   page: PageRequest,
 ): Promise<{ users: UserWithGrants[]; total: number }> {
   requirePermission(principal, 'directory:user:view');
-  const { users, total } = await listUserRows(db, principal.orgId, checkPage(page, { maxPageSize: 500 }));
-  const grants = await listRoleDivisions(db, principal.orgId, users.map((u) => u.id));
-  return { users: users.map((user) => ({ user, roleDivisions: grants.get(user.id) ?? [] })), total };
+  const { users, total } = await listUserRows(
+    db,
+    principal.orgId,
+    checkPage(page, { maxPageSize: 500 }),
+  );
+  const grants = await listRoleDivisions(
+    db,
+    principal.orgId,
+    users.map((u) => u.id),
+  );
+  return {
+    users: users.map((user) => ({ user, roleDivisions: grants.get(user.id) ?? [] })),
+    total,
+  };
 }
 
-export async function createUser(db: Kysely<DB>, principal: Principal, input: UserInput): Promise<UserWithGrants> {
+export async function createUser(
+  db: Kysely<DB>,
+  principal: Principal,
+  input: UserInput,
+): Promise<UserWithGrants> {
   requirePermission(principal, 'directory:user:add');
   return registerUser(db, principal.orgId, input);
 }
@@ -108,7 +136,11 @@ export async function createUser(db: Kysely<DB>, principal: Principal, input: Us
  * Creates a user and its grants with no permission check (the CLI acts for the operator).
  * @throws AppError 409 when the email is taken; 400 for a bad field.
  */
-export async function registerUser(db: Kysely<DB>, orgId: string, input: UserInput): Promise<UserWithGrants> {
+export async function registerUser(
+  db: Kysely<DB>,
+  orgId: string,
+  input: UserInput,
+): Promise<UserWithGrants> {
   const name = checkName(input.name);
   const email = checkEmail(input.email);
   const state = checkState(input.state);
@@ -121,7 +153,8 @@ export async function registerUser(db: Kysely<DB>, orgId: string, input: UserInp
       input.divisionId === undefined
         ? await findHomeDivision(trx, orgId)
         : await findDivision(trx, orgId, input.divisionId);
-    if (!division) throw badRequest(`Division ${input.divisionId ?? ''} does not exist`, 'divisionId');
+    if (!division)
+      throw badRequest(`Division ${input.divisionId ?? ''} does not exist`, 'divisionId');
     const now = nowIso();
     const user: User = {
       id: newId(),
@@ -158,7 +191,9 @@ export async function patchUser(
     const current = await findUser(trx, principal.orgId, id);
     if (!current) throw notFound('User', id);
     if (patch.version !== current.version) {
-      throw conflict(`User ${id} is at version ${current.version}, not ${patch.version}; fetch it and try again`);
+      throw conflict(
+        `User ${id} is at version ${current.version}, not ${patch.version}; fetch it and try again`,
+      );
     }
     const email = patch.email === undefined ? current.email : checkEmail(patch.email);
     if (email.toLowerCase() !== current.email.toLowerCase()) await assertEmailFree(trx, email, id);
@@ -167,7 +202,8 @@ export async function patchUser(
       name: patch.name === undefined ? current.name : checkName(patch.name),
       email,
       title: patch.title === undefined ? current.title : patch.title.trim() || null,
-      department: patch.department === undefined ? current.department : patch.department.trim() || null,
+      department:
+        patch.department === undefined ? current.department : patch.department.trim() || null,
       state: patch.state === undefined ? current.state : checkState(patch.state),
       version: current.version + 1,
       modifiedAt: nowIso(),
@@ -187,13 +223,23 @@ export async function patchUser(
 }
 
 /** Sets a user's password (an administrator does this) and revokes the user's tokens. */
-export async function setUserPassword(db: Kysely<DB>, principal: Principal, id: string, password: string): Promise<void> {
+export async function setUserPassword(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: string,
+  password: string,
+): Promise<void> {
   requirePermission(principal, 'directory:user:edit');
   const passwordHash = await hashPassword(password);
   await db.transaction().execute(async (trx) => {
     const current = await findUser(trx, principal.orgId, id);
     if (!current) throw notFound('User', id);
-    await updateUserRow(trx, { ...current, passwordHash, version: current.version + 1, modifiedAt: nowIso() });
+    await updateUserRow(trx, {
+      ...current,
+      passwordHash,
+      version: current.version + 1,
+      modifiedAt: nowIso(),
+    });
     await deleteSubjectTokens(trx, principal.orgId, id);
   });
 }

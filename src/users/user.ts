@@ -39,7 +39,10 @@ export function toUserView(user: User, roleDivisions: RoleDivision[]): UserView 
     name: user.name,
     email: user.email,
     username: user.email,
-    division: { id: user.divisionId, selfUri: `/api/v2/authorization/divisions/${user.divisionId}` },
+    division: {
+      id: user.divisionId,
+      selfUri: `/api/v2/authorization/divisions/${user.divisionId}`,
+    },
     state: user.state,
     version: user.version,
     roleDivisions,

@@ -93,11 +93,19 @@ export async function up(db: Kysely<any>, dialect: DialectName): Promise<void> {
     .addColumn('role_id', 'text', (c) => c.notNull())
     .addColumn('division_id', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('grants_pk', ['org_id', 'subject_id', 'role_id', 'division_id'])
-    .addForeignKeyConstraint('grants_role_fk', ['org_id', 'role_id'], 'roles', ['org_id', 'id'], (c) =>
-      c.onDelete('cascade'),
+    .addForeignKeyConstraint(
+      'grants_role_fk',
+      ['org_id', 'role_id'],
+      'roles',
+      ['org_id', 'id'],
+      (c) => c.onDelete('cascade'),
     )
     .execute();
-  await db.schema.createIndex('grants_role_idx').on('grants').columns(['org_id', 'role_id']).execute();
+  await db.schema
+    .createIndex('grants_role_idx')
+    .on('grants')
+    .columns(['org_id', 'role_id'])
+    .execute();
   await db.schema
     .createIndex('grants_division_idx')
     .on('grants')
