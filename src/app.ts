@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Kysely } from 'kysely';
@@ -10,6 +9,7 @@ import type { Config } from './config/config.js';
 import './http/fastify-types.js';
 import { ErrorBody } from './http/schemas.js';
 import { installErrorHandling } from './http/error-handler.js';
+import { installInputScreening } from './http/input-screening.js';
 import { installAuthentication } from './http/authenticate.js';
 import { installRateLimit } from './http/rate-limit.js';
 import { createMetrics, installRequestObservation, type Metrics } from './http/metrics.js';
@@ -20,6 +20,7 @@ import { clientRoutes } from './clients/client.routes.js';
 import { userRoutes } from './users/user.routes.js';
 import { contactRoutes } from './contacts/contact.routes.js';
 import { opsRoutes } from './http/ops.routes.js';
+import { countUndeliveredEvents } from './events/change.repository.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -41,7 +42,8 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, db } = deps;
-  const metrics = deps.metrics ?? createMetrics();
+  const metrics =
+    deps.metrics ?? createMetrics({ outboxBacklog: () => countUndeliveredEvents(db) });
   const app = Fastify({
     logger: deps.logger ?? {
       level: config.logLevel,
@@ -70,9 +72,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   installErrorHandling(app);
+  // JSON only: a text/plain body is a 415, not a string the schema then rejects.
+  app.removeContentTypeParser('text/plain');
+  // The Genesys SDK sends DELETEs with Content-Type: application/json and no body: an empty
+  // body is no body, not a JSON syntax error.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (typeof body === 'string' && body.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    void parseJson(request, body as string, done);
+  });
+  installInputScreening(app);
   installRequestObservation(app, metrics);
   app.addSchema(ErrorBody);
-  await app.register(formbody);
+  // Documentation routes are public; the hook must exist before the docs plugins add them.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/docs')) route.config = { ...(route.config ?? {}), public: true };
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -93,9 +112,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' } });
-  app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/api/docs')) route.config = { ...(route.config ?? {}), public: true };
-  });
 
   installAuthentication(app, db);
   await installRateLimit(app, { defaultPerMinute: config.rateLimitPerMinute, redis: deps.redis });

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import formbody from '@fastify/formbody';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
@@ -21,7 +22,10 @@ const TokenResponse = Type.Object({
   expires_in: Type.Integer(),
 });
 
-/** `client_id:secret` of an `Authorization: Basic …` header. */
+/**
+ * `client_id:secret` of an `Authorization: Basic …` header, taken as sent: the Genesys SDK and
+ * curl send them raw, not form-encoded, so a secret may hold `%` or `+` literally.
+ */
 function basicCredentials(header: string | undefined): { id: string; secret: string } | undefined {
   const match = header === undefined ? null : /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
   if (!match?.[1]) return undefined;
@@ -29,13 +33,15 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
   return {
-    id: decodeURIComponent(decoded.slice(0, colon)),
-    secret: decodeURIComponent(decoded.slice(colon + 1)),
+    id: decoded.slice(0, colon),
+    secret: decoded.slice(colon + 1),
   };
 }
 
 export function authRoutes(deps: { db: Kysely<DB>; tokenTtlSeconds: number }): FastifyPluginAsync {
   return async (app) => {
+    // Form bodies are for the token endpoint only (this plugin's scope), as OAuth prescribes.
+    await app.register(formbody);
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
     r.post(

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { conflictOnDuplicate } from '../db/errors.js';
 import type { Principal } from '../authorization/access.js';
 import { requirePermission } from '../authorization/guard.js';
 import {
@@ -128,27 +129,31 @@ export async function registerClient(
   const roleDivisions = [...(input.roleDivisions ?? [])];
   const secret = fixed.secret ?? newClientSecret();
   const secretHash = await hashSecret(secret);
-  return db.transaction().execute(async (trx) => {
-    await checkRoleDivisions(trx, orgId, roleDivisions);
-    const id = fixed.id ?? randomId();
-    if (await findClientForLogin(trx, id))
-      throw conflict(`An OAuth client with id ${id} already exists`);
-    const now = nowIso();
-    const client: OAuthClient = {
-      id,
-      orgId,
-      ...clean,
-      secretHash,
-      accessTokenValiditySeconds: input.accessTokenValiditySeconds ?? null,
-      rateLimitPerMinute: input.rateLimitPerMinute ?? null,
-      createdBy,
-      createdAt: now,
-      modifiedAt: now,
-    };
-    await insertClient(trx, client);
-    await replaceGrants(trx, orgId, id, roleDivisions);
-    return { client, roleDivisions, secret };
-  });
+  return conflictOnDuplicate(
+    () =>
+      db.transaction().execute(async (trx) => {
+        await checkRoleDivisions(trx, orgId, roleDivisions);
+        const id = fixed.id ?? randomId();
+        if (await findClientForLogin(trx, id))
+          throw conflict(`An OAuth client with id ${id} already exists`);
+        const now = nowIso();
+        const client: OAuthClient = {
+          id,
+          orgId,
+          ...clean,
+          secretHash,
+          accessTokenValiditySeconds: input.accessTokenValiditySeconds ?? null,
+          rateLimitPerMinute: input.rateLimitPerMinute ?? null,
+          createdBy,
+          createdAt: now,
+          modifiedAt: now,
+        };
+        await insertClient(trx, client);
+        await replaceGrants(trx, orgId, id, roleDivisions);
+        return { client, roleDivisions, secret };
+      }),
+    'An OAuth client with that id already exists',
+  );
 }
 
 /** Replaces a client's settings and grants; its secret is kept. */

@@ -26,6 +26,9 @@ export interface PageLimits {
   readonly maxRecords?: number;
 }
 
+/** The deepest offset any listing pages to; deeper requests are refused, not sent to the database. */
+const MAX_OFFSET = 1_000_000;
+
 /**
  * Validates a page request.
  * @throws AppError 400 naming `pageSize` or `pageNumber` when out of bounds.
@@ -35,6 +38,9 @@ export function checkPage(page: PageRequest, limits: PageLimits): PageRequest {
     throw badRequest(`pageSize must be between 1 and ${limits.maxPageSize}`, 'pageSize');
   }
   if (page.pageNumber < 1) throw badRequest('pageNumber must be 1 or more', 'pageNumber');
+  if ((page.pageNumber - 1) * page.pageSize > MAX_OFFSET) {
+    throw badRequest(`pageNumber * pageSize must be <= ${MAX_OFFSET}`, 'pageNumber');
+  }
   if (limits.maxRecords !== undefined && page.pageNumber * page.pageSize > limits.maxRecords) {
     throw badRequest(
       `pageNumber * pageSize must be <= ${limits.maxRecords}; narrow the query instead of paging deeper`,

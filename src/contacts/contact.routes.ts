@@ -7,7 +7,7 @@ import { pagedListing } from '../common/paging.js';
 import { principalOf } from '../http/fastify-types.js';
 import { STANDARD_ERRORS } from '../http/schemas.js';
 import { createContact, deleteContact, getContact, listContacts } from './contact.service.js';
-import { CONTACTS_PATH, NAME_MAX_LENGTH, toContactView } from './contact.js';
+import { CONTACTS_PATH, toContactView } from './contact.js';
 
 const DivisionRef = Type.Object(
   {
@@ -35,7 +35,8 @@ const ContactSchema = Type.Object(
   { title: 'ExternalContact', additionalProperties: true },
 );
 
-const Name = Type.Optional(Type.String({ maxLength: NAME_MAX_LENGTH + 1000 }));
+// Lengths are checked after trimming, by the service, which names the limit.
+const Name = Type.Optional(Type.String());
 const ContactBody = Type.Object(
   {
     firstName: Name,

@@ -50,7 +50,10 @@ function check(result: MigrationResultSet): string[] {
   return (result.results ?? []).map((r) => r.migrationName);
 }
 
-/** Applies every pending migration; returns the names applied. Safe to run from several processes. */
+/**
+ * Applies every pending migration; returns the names applied. On PostgreSQL several processes
+ * may run it at once (Kysely takes a lock); on SQLite, one process at a time.
+ */
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectName): Promise<string[]> {
   return check(await (await migrator(db, dialect)).migrateToLatest());
 }

@@ -138,17 +138,24 @@ export async function existingDivisionIds(
   return new Set(rows.map((r) => r.id));
 }
 
-/** How many records live in the division; a division that holds records cannot be deleted. */
+/**
+ * How many records (contacts, users) live in the division; a division that holds records cannot
+ * be deleted.
+ */
 export async function countDivisionRecords(
   db: Kysely<DB>,
   orgId: string,
   id: string,
 ): Promise<number> {
-  const row = await db
-    .selectFrom('contacts')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('org_id', '=', orgId)
-    .where('division_id', '=', id)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  let total = 0;
+  for (const table of ['contacts', 'users'] as const) {
+    const row = await db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('org_id', '=', orgId)
+      .where('division_id', '=', id)
+      .executeTakeFirstOrThrow();
+    total += Number(row.n);
+  }
+  return total;
 }

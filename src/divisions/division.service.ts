@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { conflictOnDuplicate } from '../db/errors.js';
 import type { Principal } from '../authorization/access.js';
 import { requirePermission } from '../authorization/guard.js';
 import { deleteGrantsOnDivision } from '../authorization/grant.repository.js';
@@ -74,21 +75,25 @@ export async function createDivision(
 ): Promise<Division> {
   requirePermission(principal, 'authorization:division:add');
   const { name, description } = cleanInput(input);
-  return db.transaction().execute(async (trx) => {
-    await assertNameFree(trx, principal.orgId, name);
-    const now = nowIso();
-    const division: Division = {
-      id: newId(),
-      orgId: principal.orgId,
-      name,
-      description,
-      homeDivision: false,
-      createdAt: now,
-      modifiedAt: now,
-    };
-    await insertDivision(trx, division);
-    return division;
-  });
+  return conflictOnDuplicate(
+    () =>
+      db.transaction().execute(async (trx) => {
+        await assertNameFree(trx, principal.orgId, name);
+        const now = nowIso();
+        const division: Division = {
+          id: newId(),
+          orgId: principal.orgId,
+          name,
+          description,
+          homeDivision: false,
+          createdAt: now,
+          modifiedAt: now,
+        };
+        await insertDivision(trx, division);
+        return division;
+      }),
+    'A division with that name already exists',
+  );
 }
 
 export async function updateDivision(
@@ -99,14 +104,18 @@ export async function updateDivision(
 ): Promise<Division> {
   requirePermission(principal, 'authorization:division:edit');
   const { name, description } = cleanInput(input);
-  return db.transaction().execute(async (trx) => {
-    const current = await findDivision(trx, principal.orgId, id);
-    if (!current) throw notFound('Division', id);
-    await assertNameFree(trx, principal.orgId, name, id);
-    const updated: Division = { ...current, name, description, modifiedAt: nowIso() };
-    await updateDivisionRow(trx, updated);
-    return updated;
-  });
+  return conflictOnDuplicate(
+    () =>
+      db.transaction().execute(async (trx) => {
+        const current = await findDivision(trx, principal.orgId, id);
+        if (!current) throw notFound('Division', id);
+        await assertNameFree(trx, principal.orgId, name, id);
+        const updated: Division = { ...current, name, description, modifiedAt: nowIso() };
+        await updateDivisionRow(trx, updated);
+        return updated;
+      }),
+    'A division with that name already exists',
+  );
 }
 
 /**

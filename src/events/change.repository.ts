@@ -10,8 +10,8 @@ import type { Change } from './change.js';
  */
 export async function recordChange(db: Kysely<DB>, change: Change): Promise<void> {
   const at = nowIso();
-  const before = change.before === undefined ? null : JSON.stringify(change.before);
-  const after = change.after === undefined ? null : JSON.stringify(change.after);
+  const before = change.before == null ? null : JSON.stringify(change.before);
+  const after = change.after == null ? null : JSON.stringify(change.after);
   await db
     .insertInto('events')
     .values({
@@ -88,4 +88,14 @@ export async function listAuditEntries(
     after: r.after === null ? null : (JSON.parse(r.after) as unknown),
     createdAt: r.created_at,
   }));
+}
+
+/** How many events wait for delivery, across organizations (for the metrics endpoint). */
+export async function countUndeliveredEvents(db: Kysely<DB>): Promise<number> {
+  const row = await db
+    .selectFrom('events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('delivered_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

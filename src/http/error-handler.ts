@@ -46,7 +46,7 @@ function validationError(error: FastifyError): AppError {
 }
 
 /** Maps what Fastify itself throws (bad JSON, big bodies, wrong content types) to AppErrors. */
-function fastifyError(error: FastifyError): AppError | undefined {
+function fastifyError(error: FastifyError, contentType: string | undefined): AppError | undefined {
   if (error.validation) return validationError(error);
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -58,7 +58,7 @@ function fastifyError(error: FastifyError): AppError | undefined {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AppError(
         ErrorCode.unsupportedMediaType,
-        `Content-Type ${String(error.message.split(': ')[1] ?? '')} is not accepted here; send application/json`,
+        `Content-Type "${contentType ?? ''}" is not accepted here; send application/json`,
         415,
       );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -112,7 +112,8 @@ function body(error: AppError, request: FastifyRequest): ErrorBody {
  */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const appError = error instanceof AppError ? error : fastifyError(error);
+    const appError =
+      error instanceof AppError ? error : fastifyError(error, request.headers['content-type']);
     if (appError === undefined) {
       request.log.error({ err: error }, 'unexpected error');
       const internal = new AppError(

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The metrics of one Kith instance, in a registry of its own (tests build many instances). */
 export interface Metrics {
@@ -8,9 +8,24 @@ export interface Metrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
 }
 
-export function createMetrics(): Metrics {
+/**
+ * Creates the registry. `outboxBacklog`, when given, is asked at each scrape for the number of
+ * events not yet delivered.
+ */
+export function createMetrics(sources: { outboxBacklog?: () => Promise<number> } = {}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'kith_' });
+  const backlog = sources.outboxBacklog;
+  if (backlog !== undefined) {
+    new Gauge({
+      name: 'kith_outbox_backlog',
+      help: 'Events recorded but not yet delivered',
+      registers: [registry],
+      async collect() {
+        this.set(await backlog());
+      },
+    });
+  }
   return {
     registry,
     httpRequests: new Counter({

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { conflictOnDuplicate } from '../db/errors.js';
 import { newId } from '../common/ids.js';
 import { nowIso } from '../common/time.js';
 import { conflict, badRequest } from '../errors/app-error.js';
@@ -29,42 +30,46 @@ export async function createOrganization(
   const trimmed = name.trim();
   if (trimmed === '' || trimmed.length > 200)
     throw badRequest('An organization name has 1 to 200 characters', 'name');
-  return db.transaction().execute(async (trx) => {
-    if (await findOrganizationByName(trx, trimmed)) {
-      throw conflict(`An organization named "${trimmed}" already exists`);
-    }
-    const now = nowIso();
-    const org: Organization = {
-      id: newId(),
-      name: trimmed,
-      isDefault: options.isDefault ?? false,
-      createdAt: now,
-    };
-    await insertOrganization(trx, org);
-    await insertDivision(trx, {
-      id: newId(),
-      orgId: org.id,
-      name: HOME_DIVISION_NAME,
-      description: 'The home division',
-      homeDivision: true,
-      createdAt: now,
-      modifiedAt: now,
-    });
-    for (const key of Object.keys(BUILT_IN_ROLES) as BuiltInRole[]) {
-      const role = BUILT_IN_ROLES[key];
-      await insertRole(trx, {
-        id: newId(),
-        orgId: org.id,
-        name: role.name,
-        description: role.description,
-        permissions: [...role.permissions],
-        builtIn: key,
-        createdAt: now,
-        modifiedAt: now,
-      });
-    }
-    return org;
-  });
+  return conflictOnDuplicate(
+    () =>
+      db.transaction().execute(async (trx) => {
+        if (await findOrganizationByName(trx, trimmed)) {
+          throw conflict(`An organization named "${trimmed}" already exists`);
+        }
+        const now = nowIso();
+        const org: Organization = {
+          id: newId(),
+          name: trimmed,
+          isDefault: options.isDefault ?? false,
+          createdAt: now,
+        };
+        await insertOrganization(trx, org);
+        await insertDivision(trx, {
+          id: newId(),
+          orgId: org.id,
+          name: HOME_DIVISION_NAME,
+          description: 'The home division',
+          homeDivision: true,
+          createdAt: now,
+          modifiedAt: now,
+        });
+        for (const key of Object.keys(BUILT_IN_ROLES) as BuiltInRole[]) {
+          const role = BUILT_IN_ROLES[key];
+          await insertRole(trx, {
+            id: newId(),
+            orgId: org.id,
+            name: role.name,
+            description: role.description,
+            permissions: [...role.permissions],
+            builtIn: key,
+            createdAt: now,
+            modifiedAt: now,
+          });
+        }
+        return org;
+      }),
+    'An organization with that name already exists',
+  );
 }
 
 /** The default organization, created on first call. Safe when several processes start at once. */

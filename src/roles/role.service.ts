@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { conflictOnDuplicate } from '../db/errors.js';
 import type { Principal } from '../authorization/access.js';
 import { requirePermission } from '../authorization/guard.js';
 import { isPermissionString } from '../authorization/permissions.js';
@@ -86,22 +87,26 @@ export async function createRole(
 ): Promise<Role> {
   requirePermission(principal, 'authorization:role:add');
   const clean = cleanInput(input);
-  return db.transaction().execute(async (trx) => {
-    if (await findRoleByName(trx, principal.orgId, clean.name)) {
-      throw conflict(`A role named "${clean.name}" already exists`);
-    }
-    const now = nowIso();
-    const role: Role = {
-      id: newId(),
-      orgId: principal.orgId,
-      ...clean,
-      builtIn: null,
-      createdAt: now,
-      modifiedAt: now,
-    };
-    await insertRole(trx, role);
-    return role;
-  });
+  return conflictOnDuplicate(
+    () =>
+      db.transaction().execute(async (trx) => {
+        if (await findRoleByName(trx, principal.orgId, clean.name)) {
+          throw conflict(`A role named "${clean.name}" already exists`);
+        }
+        const now = nowIso();
+        const role: Role = {
+          id: newId(),
+          orgId: principal.orgId,
+          ...clean,
+          builtIn: null,
+          createdAt: now,
+          modifiedAt: now,
+        };
+        await insertRole(trx, role);
+        return role;
+      }),
+    'A role with that name already exists',
+  );
 }
 
 /** @throws AppError 400 when renaming a built-in role (the CLI finds them by name). */
@@ -113,18 +118,23 @@ export async function updateRole(
 ): Promise<Role> {
   requirePermission(principal, 'authorization:role:edit');
   const clean = cleanInput(input);
-  return db.transaction().execute(async (trx) => {
-    const current = await findRole(trx, principal.orgId, id);
-    if (!current) throw notFound('Role', id);
-    if (current.builtIn !== null && clean.name.toLowerCase() !== current.name.toLowerCase()) {
-      throw badRequest(`The built-in role "${current.name}" cannot be renamed`, 'name');
-    }
-    const holder = await findRoleByName(trx, principal.orgId, clean.name);
-    if (holder && holder.id !== id) throw conflict(`A role named "${holder.name}" already exists`);
-    const updated: Role = { ...current, ...clean, modifiedAt: nowIso() };
-    await updateRoleRow(trx, updated);
-    return updated;
-  });
+  return conflictOnDuplicate(
+    () =>
+      db.transaction().execute(async (trx) => {
+        const current = await findRole(trx, principal.orgId, id);
+        if (!current) throw notFound('Role', id);
+        if (current.builtIn !== null && clean.name.toLowerCase() !== current.name.toLowerCase()) {
+          throw badRequest(`The built-in role "${current.name}" cannot be renamed`, 'name');
+        }
+        const holder = await findRoleByName(trx, principal.orgId, clean.name);
+        if (holder && holder.id !== id)
+          throw conflict(`A role named "${holder.name}" already exists`);
+        const updated: Role = { ...current, ...clean, modifiedAt: nowIso() };
+        await updateRoleRow(trx, updated);
+        return updated;
+      }),
+    'A role with that name already exists',
+  );
 }
 
 /** Deletes a custom role and its grants. @throws AppError 400 for a built-in role. */

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { conflictOnDuplicate } from '../db/errors.js';
 import type { Principal } from '../authorization/access.js';
 import { requirePermission } from '../authorization/guard.js';
 import {
@@ -146,34 +147,38 @@ export async function registerUser(
   const state = checkState(input.state);
   const passwordHash = await hashPassword(input.password);
   const roleDivisions = [...(input.roleDivisions ?? [])];
-  return db.transaction().execute(async (trx) => {
-    await assertEmailFree(trx, email);
-    await checkRoleDivisions(trx, orgId, roleDivisions);
-    const division =
-      input.divisionId === undefined
-        ? await findHomeDivision(trx, orgId)
-        : await findDivision(trx, orgId, input.divisionId);
-    if (!division)
-      throw badRequest(`Division ${input.divisionId ?? ''} does not exist`, 'divisionId');
-    const now = nowIso();
-    const user: User = {
-      id: newId(),
-      orgId,
-      name,
-      email,
-      passwordHash,
-      title: input.title?.trim() || null,
-      department: input.department?.trim() || null,
-      divisionId: division.id,
-      state,
-      version: 1,
-      createdAt: now,
-      modifiedAt: now,
-    };
-    await insertUser(trx, user);
-    await replaceGrants(trx, orgId, user.id, roleDivisions);
-    return { user, roleDivisions };
-  });
+  return conflictOnDuplicate(
+    () =>
+      db.transaction().execute(async (trx) => {
+        await assertEmailFree(trx, email);
+        await checkRoleDivisions(trx, orgId, roleDivisions);
+        const division =
+          input.divisionId === undefined
+            ? await findHomeDivision(trx, orgId)
+            : await findDivision(trx, orgId, input.divisionId);
+        if (!division)
+          throw badRequest(`Division ${input.divisionId ?? ''} does not exist`, 'divisionId');
+        const now = nowIso();
+        const user: User = {
+          id: newId(),
+          orgId,
+          name,
+          email,
+          passwordHash,
+          title: input.title?.trim() || null,
+          department: input.department?.trim() || null,
+          divisionId: division.id,
+          state,
+          version: 1,
+          createdAt: now,
+          modifiedAt: now,
+        };
+        await insertUser(trx, user);
+        await replaceGrants(trx, orgId, user.id, roleDivisions);
+        return { user, roleDivisions };
+      }),
+    'A user with that email already exists',
+  );
 }
 
 /**
@@ -187,39 +192,44 @@ export async function patchUser(
   patch: UserPatch,
 ): Promise<UserWithGrants> {
   requirePermission(principal, 'directory:user:edit');
-  return db.transaction().execute(async (trx) => {
-    const current = await findUser(trx, principal.orgId, id);
-    if (!current) throw notFound('User', id);
-    if (patch.version !== current.version) {
-      throw conflict(
-        `User ${id} is at version ${current.version}, not ${patch.version}; fetch it and try again`,
-      );
-    }
-    const email = patch.email === undefined ? current.email : checkEmail(patch.email);
-    if (email.toLowerCase() !== current.email.toLowerCase()) await assertEmailFree(trx, email, id);
-    const updated: User = {
-      ...current,
-      name: patch.name === undefined ? current.name : checkName(patch.name),
-      email,
-      title: patch.title === undefined ? current.title : patch.title.trim() || null,
-      department:
-        patch.department === undefined ? current.department : patch.department.trim() || null,
-      state: patch.state === undefined ? current.state : checkState(patch.state),
-      version: current.version + 1,
-      modifiedAt: nowIso(),
-    };
-    await updateUserRow(trx, updated);
-    if (updated.state !== 'active') await deleteSubjectTokens(trx, principal.orgId, id);
-    let roleDivisions: RoleDivision[];
-    if (patch.roleDivisions !== undefined) {
-      roleDivisions = [...patch.roleDivisions];
-      await checkRoleDivisions(trx, principal.orgId, roleDivisions);
-      await replaceGrants(trx, principal.orgId, id, roleDivisions);
-    } else {
-      roleDivisions = (await listRoleDivisions(trx, principal.orgId, [id])).get(id) ?? [];
-    }
-    return { user: updated, roleDivisions };
-  });
+  return conflictOnDuplicate(
+    () =>
+      db.transaction().execute(async (trx) => {
+        const current = await findUser(trx, principal.orgId, id);
+        if (!current) throw notFound('User', id);
+        if (patch.version !== current.version) {
+          throw conflict(
+            `User ${id} is at version ${current.version}, not ${patch.version}; fetch it and try again`,
+          );
+        }
+        const email = patch.email === undefined ? current.email : checkEmail(patch.email);
+        if (email.toLowerCase() !== current.email.toLowerCase())
+          await assertEmailFree(trx, email, id);
+        const updated: User = {
+          ...current,
+          name: patch.name === undefined ? current.name : checkName(patch.name),
+          email,
+          title: patch.title === undefined ? current.title : patch.title.trim() || null,
+          department:
+            patch.department === undefined ? current.department : patch.department.trim() || null,
+          state: patch.state === undefined ? current.state : checkState(patch.state),
+          version: current.version + 1,
+          modifiedAt: nowIso(),
+        };
+        await updateUserRow(trx, updated);
+        if (updated.state !== 'active') await deleteSubjectTokens(trx, principal.orgId, id);
+        let roleDivisions: RoleDivision[];
+        if (patch.roleDivisions !== undefined) {
+          roleDivisions = [...patch.roleDivisions];
+          await checkRoleDivisions(trx, principal.orgId, roleDivisions);
+          await replaceGrants(trx, principal.orgId, id, roleDivisions);
+        } else {
+          roleDivisions = (await listRoleDivisions(trx, principal.orgId, [id])).get(id) ?? [];
+        }
+        return { user: updated, roleDivisions };
+      }),
+    'A user with that email already exists',
+  );
 }
 
 /** Sets a user's password (an administrator does this) and revokes the user's tokens. */
