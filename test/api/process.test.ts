@@ -1,0 +1,618 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import type { DialectName } from '../../src/db/database.js';
+import { DIALECTS, openTestDatabase } from '../helpers/databases.js';
+
+/**
+ * `node bin/kith.js` as a real child process: start-up, bootstrap credentials, configuration
+ * errors, graceful stop and the command-line tool. Every process gets its own store (a temporary
+ * data dir, plus a fresh PostgreSQL schema when the dialect is PostgreSQL), so the describes and
+ * most tests run concurrently to keep the file quick despite tsx's start-up cost.
+ */
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+// Generous, so that a loaded machine slows the file down rather than failing it; a healthy run
+// of the whole file takes well under a minute.
+const PROCESS_TIMEOUT_MS = 90_000;
+const TEST_TIMEOUT_MS = 180_000;
+
+/** Every child started here, so that none outlives the file when a test fails half-way. */
+const children = new Set<ChildProcess>();
+
+/** The parent's environment without anything that would configure Kith behind our back. */
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value === undefined) continue;
+    if (name.startsWith('KITH_') || name.startsWith('VITEST') || name === 'NODE_OPTIONS') continue;
+    if (['PORT', 'HOST', 'DATABASE_URL', 'REDIS_URL'].includes(name)) continue;
+    env[name] = value;
+  }
+  return env;
+}
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+interface Spawned {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  readonly exited: Promise<Exit>;
+}
+
+function spawnKith(args: readonly string[], env: Record<string, string>): Spawned {
+  const child = spawn(process.execPath, ['bin/kith.js', ...args], {
+    cwd: ROOT,
+    env: { ...baseEnv(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let out = '';
+  let err = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const exited = new Promise<Exit>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Runs one `kith` command to its end. */
+async function runKith(
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<Exit & { stdout: string; stderr: string }> {
+  const run = spawnKith(args, env);
+  try {
+    const exit = await within(run.exited, PROCESS_TIMEOUT_MS, `kith ${args.join(' ')}`);
+    return { ...exit, stdout: run.stdout(), stderr: run.stderr() };
+  } finally {
+    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+  }
+}
+
+/** The JSON log lines a process wrote so far. */
+function logLines(text: string): Record<string, unknown>[] {
+  const lines: Record<string, unknown>[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      lines.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // a partial line still being written
+    }
+  }
+  return lines;
+}
+
+async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+interface Server extends Spawned {
+  readonly url: string;
+  /** Sends SIGTERM and waits for the exit. */
+  stop(): Promise<Exit>;
+}
+
+/** `kith serve` on PORT=0, resolved once it logged "Kith is listening" with its URL. */
+async function serve(env: Record<string, string>): Promise<Server> {
+  const run = spawnKith(['serve'], { PORT: '0', KITH_RATE_LIMIT_PER_MINUTE: '0', ...env });
+  let exit: Exit | undefined;
+  void run.exited.then(
+    (e) => (exit = e),
+    () => (exit = { code: null, signal: null }),
+  );
+  const listening = (): Record<string, unknown> | undefined =>
+    logLines(run.stdout()).find((l) => l.msg === 'Kith is listening');
+  try {
+    await until(
+      () => listening() !== undefined || exit !== undefined,
+      PROCESS_TIMEOUT_MS,
+      'listen',
+    );
+  } catch (error) {
+    run.child.kill('SIGKILL');
+    throw new Error(
+      `${(error as Error).message}\nstdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`,
+    );
+  }
+  const line = listening();
+  if (line === undefined || typeof line.url !== 'string') {
+    throw new Error(
+      `kith serve did not listen (exit ${JSON.stringify(exit)}):\n${run.stdout()}\n${run.stderr()}`,
+    );
+  }
+  return {
+    ...run,
+    url: line.url,
+    stop: async () => {
+      run.child.kill('SIGTERM');
+      return within(run.exited, PROCESS_TIMEOUT_MS, 'exit after SIGTERM');
+    },
+  };
+}
+
+/** A fresh, empty store: a temporary data dir and, for PostgreSQL, a new schema. */
+interface Store {
+  readonly dataDir: string;
+  readonly env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+async function freshStore(dialect: DialectName): Promise<Store> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-process-'));
+  const removeDir = async (): Promise<void> => fs.rmSync(dataDir, { recursive: true, force: true });
+  if (dialect === 'postgres') {
+    const database = await openTestDatabase('postgres', { migrate: false });
+    const url = database.location.url;
+    if (url === undefined) throw new Error('the PostgreSQL test database has no URL');
+    return {
+      dataDir,
+      env: { KITH_DATA_DIR: dataDir, DATABASE_URL: url },
+      cleanup: async () => {
+        await database.destroy();
+        await removeDir();
+      },
+    };
+  }
+  return { dataDir, env: { KITH_DATA_DIR: dataDir }, cleanup: removeDir };
+}
+
+function basic(id: string, secret: string): string {
+  return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+}
+
+/** POST /oauth/token with client credentials as HTTP Basic, as the SDK sends them. */
+function clientCredentials(
+  url: string,
+  id: string,
+  secret: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${url}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      ...headers,
+      authorization: basic(id, secret),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+}
+
+async function tokenFor(url: string, id: string, secret: string): Promise<string> {
+  const res = await clientCredentials(url, id, secret);
+  if (res.status !== 200) throw new Error(`token for ${id}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+function get(url: string, token: string): Promise<Response> {
+  return fetch(url, { headers: { authorization: `Bearer ${token}` } });
+}
+
+const PRINTED_ID = /^ {2}KITH_ADMIN_CLIENT_ID=(\S+)$/m;
+const PRINTED_SECRET = /^ {2}KITH_ADMIN_CLIENT_SECRET=(\S+)$/m;
+
+function occurrences(text: string, needle: string): number {
+  return text.split(needle).length - 1;
+}
+
+const stores: Store[] = [];
+async function store(dialect: DialectName): Promise<Store> {
+  const created = await freshStore(dialect);
+  stores.push(created);
+  return created;
+}
+
+afterAll(async () => {
+  const running = [...children].map(
+    (child) => new Promise((resolve) => child.once('close', resolve)),
+  );
+  for (const child of children) child.kill('SIGKILL');
+  await Promise.all(running);
+  await Promise.all(stores.map((s) => s.cleanup()));
+}, TEST_TIMEOUT_MS);
+
+for (const dialect of DIALECTS) {
+  describe.concurrent(`kith serve as a process (${dialect})`, () => {
+    it(
+      'prints generated admin credentials only on the first start of an empty store, and they get a token',
+      async ({ expect }) => {
+        const { env, dataDir } = await store(dialect);
+        const server = await serve(env);
+        const stdout = server.stdout();
+        expect(occurrences(stdout, 'KITH_ADMIN_CLIENT_ID=')).toBe(1);
+        expect(occurrences(stdout, 'KITH_ADMIN_CLIENT_SECRET=')).toBe(1);
+        const id = PRINTED_ID.exec(stdout)?.[1];
+        const secret = PRINTED_SECRET.exec(stdout)?.[1];
+        expect(id).toEqual(expect.any(String));
+        expect(secret).toEqual(expect.any(String));
+
+        const health = await fetch(`${server.url}/healthz`);
+        expect(health.status).toBe(200);
+        expect(await health.json()).toEqual({ status: 'ok' });
+
+        const res = await clientCredentials(server.url, id!, secret!, {
+          'x-request-id': `first-start-${dialect}`,
+        });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('x-request-id')).toBe(`first-start-${dialect}`);
+        const grant = (await res.json()) as Record<string, unknown>;
+        expect(grant).toMatchObject({ token_type: 'bearer', access_token: expect.any(String) });
+        const divisions = await get(
+          `${server.url}/api/v2/authorization/divisions`,
+          grant.access_token as string,
+        );
+        expect(divisions.status).toBe(200);
+
+        expect(await server.stop()).toEqual({ code: 0, signal: null });
+        // One JSON log line per request, with its id; secrets and tokens never reach the log.
+        expect(logLines(server.stdout())).toContainEqual(
+          expect.objectContaining({
+            reqId: `first-start-${dialect}`,
+            route: '/oauth/token',
+            status: 200,
+          }),
+        );
+        expect(occurrences(server.stdout() + server.stderr(), secret!)).toBe(1);
+        expect(server.stdout() + server.stderr()).not.toContain(grant.access_token as string);
+        expect(fs.existsSync(path.join(dataDir, 'kith.sqlite'))).toBe(dialect === 'sqlite');
+
+        // A second start on the same store keeps that client and prints nothing.
+        const second = await serve(env);
+        expect(second.stdout()).not.toContain('KITH_ADMIN_CLIENT_ID=');
+        expect(second.stdout()).not.toContain('KITH_ADMIN_CLIENT_SECRET=');
+        expect(second.stdout()).not.toContain('Kith created an admin OAuth client');
+        expect((await clientCredentials(second.url, id!, secret!)).status).toBe(200);
+        expect(await second.stop()).toEqual({ code: 0, signal: null });
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
+      'uses KITH_ADMIN_CLIENT_ID and _SECRET from the environment without printing a secret',
+      async ({ expect }) => {
+        const { env } = await store(dialect);
+        const id = `env-admin-${dialect}`;
+        const secret = 'env-admin-secret-0123456789abcdef';
+        const server = await serve({
+          ...env,
+          KITH_ADMIN_CLIENT_ID: id,
+          KITH_ADMIN_CLIENT_SECRET: secret,
+        });
+        expect(server.stdout()).not.toContain('KITH_ADMIN_CLIENT_SECRET=');
+
+        const token = await tokenFor(server.url, id, secret);
+        const clients = await get(`${server.url}/api/v2/oauth/clients`, token);
+        expect(clients.status).toBe(200);
+        const listed = (await clients.json()) as { entities: { id: string }[] };
+        expect(listed.entities.map((c) => c.id)).toEqual([id]);
+        expect((await clientCredentials(server.url, id, 'a-wrong-secret-123456')).status).toBe(401);
+
+        expect((await server.stop()).code).toBe(0);
+        expect(server.stdout() + server.stderr()).not.toContain(secret);
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
+      'on SIGTERM stops accepting connections, finishes the request in flight and exits 0',
+      async ({ expect }) => {
+        const { env } = await store(dialect);
+        const id = `sigterm-admin-${dialect}`;
+        const secret = 'sigterm-admin-secret-0123456789';
+        const server = await serve({
+          ...env,
+          KITH_ADMIN_CLIENT_ID: id,
+          KITH_ADMIN_CLIENT_SECRET: secret,
+        });
+        const health = await fetch(`${server.url}/healthz`);
+        expect(health.status).toBe(200);
+
+        // A token request whose body arrives in two parts: SIGTERM lands between them.
+        const body = 'grant_type=client_credentials';
+        const { hostname, port } = new URL(server.url);
+        const request = http.request({
+          host: hostname,
+          port: Number(port),
+          method: 'POST',
+          path: '/oauth/token',
+          agent: false,
+          headers: {
+            authorization: basic(id, secret),
+            'content-type': 'application/x-www-form-urlencoded',
+            'content-length': String(Buffer.byteLength(body)),
+          },
+        });
+        const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
+          request.once('error', reject);
+          request.once('response', (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (text += chunk));
+            res.once('end', () => resolve({ status: res.statusCode ?? 0, text }));
+            res.once('error', reject);
+          });
+        });
+        // Awaited below; this keeps an early failure from surfacing as an unhandled rejection.
+        answered.catch(() => undefined);
+        request.write(body.slice(0, 10));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+
+        server.child.kill('SIGTERM');
+        const stopping = (): boolean =>
+          logLines(server.stdout()).some((l) => l.signal === 'SIGTERM');
+        await until(
+          () => stopping() || server.child.exitCode !== null || server.child.signalCode !== null,
+          PROCESS_TIMEOUT_MS,
+          'the stopping log line',
+        );
+        expect(stopping()).toBe(true);
+        // Nothing new is served while it finishes: the port is closed, or answers 503 while closing.
+        const late = await fetch(`${server.url}/healthz`).then(
+          (res) => res.status,
+          () => 'refused',
+        );
+        expect(['refused', 503]).toContain(late);
+
+        request.end(body.slice(10));
+        const response = await within(answered, PROCESS_TIMEOUT_MS, 'the in-flight answer');
+        expect(response.status).toBe(200);
+        expect(JSON.parse(response.text)).toMatchObject({ access_token: expect.any(String) });
+
+        expect(await within(server.exited, PROCESS_TIMEOUT_MS, 'exit')).toEqual({
+          code: 0,
+          signal: null,
+        });
+      },
+      TEST_TIMEOUT_MS,
+    );
+  });
+}
+
+describe.concurrent('kith serve with a bad configuration', () => {
+  for (const [variable, env] of [
+    ['PORT', { PORT: 'abc' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }],
+    ['KITH_ADMIN_CLIENT_SECRET', { KITH_ADMIN_CLIENT_ID: 'lonely-admin' }],
+  ] as const) {
+    it(
+      `exits 2 naming ${variable} when given ${JSON.stringify(env)}, without listening or creating a store`,
+      async ({ expect }) => {
+        const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-badconf-'));
+        try {
+          const dataDir = path.join(parent, 'data');
+          const result = await runKith(['serve'], { KITH_DATA_DIR: dataDir, ...env });
+          expect(result.code).toBe(2);
+          expect(result.stderr).toContain(variable);
+          expect(result.stdout).not.toContain('listening');
+          expect(result.stdout).not.toContain('KITH_ADMIN_CLIENT_SECRET=');
+          expect(fs.existsSync(dataDir)).toBe(false);
+        } finally {
+          fs.rmSync(parent, { recursive: true, force: true });
+        }
+      },
+      TEST_TIMEOUT_MS,
+    );
+  }
+});
+
+describe.concurrent('kith --help', () => {
+  it(
+    'lists the commands and exits 0',
+    async ({ expect }) => {
+      const result = await runKith(['--help'], {});
+      expect(result.code).toBe(0);
+      for (const command of ['serve', 'migrate', 'orgs', 'clients', 'users']) {
+        expect(result.stdout).toContain(command);
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+for (const dialect of DIALECTS) {
+  describe.concurrent(`the kith command (${dialect})`, () => {
+    const adminId = `cli-admin-${dialect}`;
+    const adminSecret = 'cli-admin-secret-0123456789abcdef';
+    let env: Record<string, string>;
+    let server: Server;
+    let adminToken: string;
+
+    beforeAll(async () => {
+      env = (await store(dialect)).env;
+      server = await serve({
+        ...env,
+        KITH_ADMIN_CLIENT_ID: adminId,
+        KITH_ADMIN_CLIENT_SECRET: adminSecret,
+      });
+      adminToken = await tokenFor(server.url, adminId, adminSecret);
+    }, TEST_TIMEOUT_MS);
+
+    afterAll(async () => {
+      if (server !== undefined) await server.stop();
+    }, TEST_TIMEOUT_MS);
+
+    it(
+      'clients create --role agent --json prints an id and secret that sign in with agent rights',
+      async ({ expect }) => {
+        const result = await runKith(
+          ['clients', 'create', '--name', 'flows', '--role', 'agent', '--json'],
+          env,
+        );
+        expect(result.stderr).toBe('');
+        expect(result.code).toBe(0);
+        const created = JSON.parse(result.stdout) as Record<string, unknown>;
+        expect(Object.keys(created).sort()).toEqual(['clientId', 'clientSecret']);
+
+        const token = await tokenFor(
+          server.url,
+          created.clientId as string,
+          created.clientSecret as string,
+        );
+        expect((await get(`${server.url}/api/v2/externalcontacts/contacts`, token)).status).toBe(
+          200,
+        );
+        const divisions = await get(`${server.url}/api/v2/authorization/divisions`, token);
+        expect(divisions.status).toBe(403);
+        expect(await divisions.json()).toMatchObject({ code: 'missing.permissions' });
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
+      'orgs create --json prints the id, and clients create --org puts the client in that organization',
+      async ({ expect }) => {
+        const org = await runKith(['orgs', 'create', `Acme ${dialect}`, '--json'], env);
+        expect(org.code).toBe(0);
+        const created = JSON.parse(org.stdout) as { id: string; name: string };
+        expect(created).toEqual({ id: expect.any(String), name: `Acme ${dialect}` });
+
+        const client = await runKith(
+          ['clients', 'create', '--name', 'acme-admin', '--role', 'admin', '--org', created.id],
+          env,
+        );
+        expect(client.code).toBe(0);
+        // Without --json the text names the id and secret.
+        const clientId = /client id:\s+(\S+)/.exec(client.stdout)?.[1];
+        const clientSecret = /client secret:\s+(\S+)/.exec(client.stdout)?.[1];
+        expect(clientId).toEqual(expect.any(String));
+        expect(clientSecret).toEqual(expect.any(String));
+
+        const token = await tokenFor(server.url, clientId!, clientSecret!);
+        const clients = (await (await get(`${server.url}/api/v2/oauth/clients`, token)).json()) as {
+          entities: { id: string }[];
+        };
+        expect(clients.entities.map((c) => c.id)).toEqual([clientId]);
+        // The default organization's admin cannot see it.
+        const fromDefault = await get(`${server.url}/api/v2/oauth/clients/${clientId}`, adminToken);
+        expect(fromDefault.status).toBe(404);
+        // Each organization has its own home division.
+        const homeOf = async (t: string): Promise<string> =>
+          (
+            (await (await get(`${server.url}/api/v2/authorization/divisions/home`, t)).json()) as {
+              id: string;
+            }
+          ).id;
+        expect(await homeOf(token)).not.toBe(await homeOf(adminToken));
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
+      'clients create with an unknown role exits 2 with a message naming it',
+      async ({ expect }) => {
+        const result = await runKith(
+          ['clients', 'create', '--name', 'x', '--role', 'nosuchrole', '--json'],
+          env,
+        );
+        expect(result.code).toBe(2);
+        expect(result.stderr).toContain('nosuchrole');
+        expect(result.stdout).toBe('');
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
+      'clients create with an unknown --org exits 2 with a message naming it',
+      async ({ expect }) => {
+        const result = await runKith(
+          ['clients', 'create', '--name', 'x', '--role', 'agent', '--org', 'no-such-org'],
+          env,
+        );
+        expect(result.code).toBe(2);
+        expect(result.stderr).toContain('no-such-org');
+        expect(result.stdout).toBe('');
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
+      'users create --json prints the user, who signs in with the password grant',
+      async ({ expect }) => {
+        const email = `a-${dialect}@example.com`;
+        const result = await runKith(
+          [
+            'users',
+            'create',
+            '--name',
+            'A',
+            '--email',
+            email,
+            '--password',
+            'password123',
+            '--role',
+            'agent',
+            '--json',
+          ],
+          env,
+        );
+        expect(result.stderr).toBe('');
+        expect(result.code).toBe(0);
+        const created = JSON.parse(result.stdout) as { id: string; email: string };
+        expect(created).toEqual({ id: expect.any(String), email });
+
+        const res = await fetch(`${server.url}/oauth/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'password',
+            username: email,
+            password: 'password123',
+          }),
+        });
+        expect(res.status).toBe(200);
+        const user = await get(`${server.url}/api/v2/users/${created.id}`, adminToken);
+        expect(user.status).toBe(200);
+        expect(await user.json()).toMatchObject({
+          name: 'A',
+          email,
+          roleDivisions: [{ roleId: expect.any(String), divisionId: '*' }],
+        });
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
+      'migrate --json applies the migrations to an empty store once, then nothing',
+      async ({ expect }) => {
+        const fresh = await store(dialect);
+        const first = await runKith(['migrate', '--json'], fresh.env);
+        expect(first.code).toBe(0);
+        const applied = JSON.parse(first.stdout) as { applied: string[]; reverted: string[] };
+        expect(applied.applied.length).toBeGreaterThan(0);
+        expect(applied.reverted).toEqual([]);
+
+        const again = await runKith(['migrate', '--json'], fresh.env);
+        expect(again.code).toBe(0);
+        expect(JSON.parse(again.stdout)).toEqual({ applied: [], reverted: [] });
+      },
+      TEST_TIMEOUT_MS,
+    );
+  });
+}
