@@ -19,6 +19,7 @@ import { roleRoutes } from './roles/role.routes.js';
 import { clientRoutes } from './clients/client.routes.js';
 import { userRoutes } from './users/user.routes.js';
 import { contactRoutes } from './contacts/contact.routes.js';
+import { externalSourceRoutes } from './external-sources/external-source.routes.js';
 import { opsRoutes } from './http/ops.routes.js';
 import { countUndeliveredEvents } from './events/change.repository.js';
 
@@ -123,5 +124,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(clientRoutes({ db }));
   await app.register(userRoutes({ db }));
   await app.register(contactRoutes({ db }));
+  await app.register(externalSourceRoutes({ db }));
   return app;
 }

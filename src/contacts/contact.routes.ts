@@ -6,69 +6,38 @@ import type { DB } from '../db/schema.js';
 import { pagedListing } from '../common/paging.js';
 import { principalOf } from '../http/fastify-types.js';
 import { STANDARD_ERRORS } from '../http/schemas.js';
-import { createContact, deleteContact, getContact, listContacts } from './contact.service.js';
-import { CONTACTS_PATH, toContactView } from './contact.js';
-
-const DivisionRef = Type.Object(
-  {
-    id: Type.Optional(Type.String()),
-    name: Type.Optional(Type.String()),
-    selfUri: Type.Optional(Type.String()),
-  },
-  { additionalProperties: true },
-);
-
-const ContactSchema = Type.Object(
-  {
-    id: Type.String(),
-    division: DivisionRef,
-    firstName: Type.Optional(Type.String()),
-    middleName: Type.Optional(Type.String()),
-    lastName: Type.Optional(Type.String()),
-    salutation: Type.Optional(Type.String()),
-    title: Type.Optional(Type.String()),
-    type: Type.String(),
-    createDate: Type.String(),
-    modifyDate: Type.String(),
-    selfUri: Type.String(),
-  },
-  { title: 'ExternalContact', additionalProperties: true },
-);
-
-// Lengths are checked after trimming, by the service, which names the limit.
-const Name = Type.Optional(Type.String());
-const ContactBody = Type.Object(
-  {
-    firstName: Name,
-    middleName: Name,
-    lastName: Name,
-    salutation: Name,
-    title: Name,
-    division: Type.Optional(DivisionRef),
-  },
-  { title: 'ExternalContact', additionalProperties: true },
-);
-
-const ContactListing = Type.Object(
-  {
-    entities: Type.Array(ContactSchema),
-    pageSize: Type.Integer(),
-    pageNumber: Type.Integer(),
-    total: Type.Integer(),
-    pageCount: Type.Integer(),
-    firstUri: Type.String(),
-    selfUri: Type.String(),
-    lastUri: Type.String(),
-    nextUri: Type.Optional(Type.String()),
-    previousUri: Type.Optional(Type.String()),
-    partialResults: Type.Boolean(),
-  },
-  { title: 'ContactListing' },
-);
+import { badRequest } from '../errors/app-error.js';
+import {
+  createContact,
+  deleteContact,
+  etagOf,
+  getContact,
+  patchContact,
+  promoteContact,
+  replaceContact,
+  searchContacts,
+} from './contact.service.js';
+import {
+  claimIdentifier,
+  listIdentifiers,
+  lookupContact,
+  releaseIdentifier,
+  reverseLookup,
+} from './identifier.service.js';
+import { renderContact, renderContacts } from './contact.views.js';
+import {
+  ContactBodySchema,
+  ContactListingSchema,
+  ContactSchema,
+  ExpandQuery,
+  IdentifierSchema,
+  PatchRequestSchema,
+} from './contact.schemas.js';
+import { CONTACTS_PATH } from './contact.js';
 
 const Params = Type.Object({ contactId: Type.String({ minLength: 1, maxLength: 100 }) });
-const Expand = Type.Optional(Type.Array(Type.String()));
 const tags = ['External contacts'];
+const ROOT = '/api/v2/externalcontacts';
 
 export function contactRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
   const { db } = deps;
@@ -86,34 +55,30 @@ export function contactRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
             pageNumber: Type.Integer({ default: 1 }),
             q: Type.Optional(Type.String({ maxLength: 1000 })),
             sortOrder: Type.Optional(Type.String()),
-            expand: Expand,
+            expand: ExpandQuery,
             divisionIds: Type.Optional(Type.Array(Type.String())),
           }),
-          response: { 200: ContactListing, ...STANDARD_ERRORS },
+          response: { 200: ContactListingSchema, ...STANDARD_ERRORS },
         },
       },
       async (request) => {
         const { pageSize, pageNumber, q, sortOrder, divisionIds, expand } = request.query;
+        const principal = principalOf(request);
         const page = { pageSize, pageNumber };
-        const { contacts, total } = await listContacts(db, principalOf(request), {
+        const { contacts, total } = await searchContacts(db, principal, {
           page,
           q,
           sortOrder,
           divisionIds,
         });
+        const entities = await renderContacts(db, principal, contacts, expand);
         return {
-          ...pagedListing(
-            contacts.map((c) => toContactView(c)),
-            total,
-            page,
-            CONTACTS_PATH,
-            {
-              q,
-              sortOrder,
-              divisionIds,
-              expand,
-            },
-          ),
+          ...pagedListing(entities, total, page, CONTACTS_PATH, {
+            q,
+            sortOrder,
+            divisionIds,
+            expand,
+          }),
           partialResults: false,
         };
       },
@@ -125,11 +90,16 @@ export function contactRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
         schema: {
           tags,
           summary: 'Create an external contact (Curated)',
-          body: ContactBody,
+          body: ContactBodySchema,
           response: { 200: ContactSchema, ...STANDARD_ERRORS },
         },
       },
-      async (request) => toContactView(await createContact(db, principalOf(request), request.body)),
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const contact = await createContact(db, principal, request.body);
+        void reply.header('etag', etagOf(contact.version));
+        return renderContact(db, principal, contact);
+      },
     );
 
     r.get(
@@ -139,12 +109,85 @@ export function contactRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
           tags,
           summary: 'Fetch an external contact',
           params: Params,
-          querystring: Type.Object({ expand: Expand }),
+          querystring: Type.Object({ expand: ExpandQuery }),
           response: { 200: ContactSchema, ...STANDARD_ERRORS },
         },
       },
-      async (request) =>
-        toContactView(await getContact(db, principalOf(request), request.params.contactId)),
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const contact = await getContact(db, principal, request.params.contactId);
+        void reply.header('etag', etagOf(contact.version));
+        return renderContact(db, principal, contact, request.query.expand);
+      },
+    );
+
+    r.get(
+      `${CONTACTS_PATH}/:contactId/unresolved`,
+      {
+        schema: {
+          tags,
+          summary: 'Fetch an external contact as it is, without following a merge',
+          params: Params,
+          querystring: Type.Object({ expand: ExpandQuery }),
+          response: { 200: ContactSchema, ...STANDARD_ERRORS },
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        const contact = await getContact(db, principal, request.params.contactId);
+        return renderContact(db, principal, contact, request.query.expand);
+      },
+    );
+
+    r.put(
+      `${CONTACTS_PATH}/:contactId`,
+      {
+        schema: {
+          tags,
+          summary: 'Update an external contact (send If-Match to refuse stale writes)',
+          params: Params,
+          body: ContactBodySchema,
+          response: { 200: ContactSchema, ...STANDARD_ERRORS },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const contact = await replaceContact(
+          db,
+          principal,
+          request.params.contactId,
+          request.body,
+          request.headers['if-match'],
+        );
+        void reply.header('etag', etagOf(contact.version));
+        return renderContact(db, principal, contact);
+      },
+    );
+
+    r.patch(
+      `${CONTACTS_PATH}/:contactId`,
+      {
+        schema: {
+          tags,
+          summary:
+            'Patch an external contact with changes[] (send If-Match to refuse stale writes)',
+          params: Params,
+          body: PatchRequestSchema,
+          response: { 200: ContactSchema, ...STANDARD_ERRORS },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const contact = await patchContact(
+          db,
+          principal,
+          request.params.contactId,
+          request.body.changes,
+          request.headers['if-match'],
+        );
+        void reply.header('etag', etagOf(contact.version));
+        return renderContact(db, principal, contact);
+      },
     );
 
     r.delete(
@@ -160,6 +203,124 @@ export function contactRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
       async (request) => {
         await deleteContact(db, principalOf(request), request.params.contactId);
         return {};
+      },
+    );
+
+    r.post(
+      `${CONTACTS_PATH}/:contactId/promotion`,
+      {
+        schema: {
+          tags,
+          summary: 'Promote an Ephemeral or Identified contact to Curated',
+          params: Params,
+          response: { 200: ContactSchema, ...STANDARD_ERRORS },
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        return renderContact(
+          db,
+          principal,
+          await promoteContact(db, principal, request.params.contactId),
+        );
+      },
+    );
+
+    r.get(
+      `${CONTACTS_PATH}/:contactId/identifiers`,
+      {
+        schema: {
+          tags,
+          summary: 'List the identifiers a contact claims',
+          params: Params,
+          response: {
+            200: Type.Object({ entities: Type.Array(IdentifierSchema) }),
+            ...STANDARD_ERRORS,
+          },
+        },
+      },
+      async (request) => ({
+        entities: await listIdentifiers(db, principalOf(request), request.params.contactId),
+      }),
+    );
+
+    r.patch(
+      `${CONTACTS_PATH}/:contactId/identifiers`,
+      {
+        schema: {
+          tags,
+          summary: 'Claim or release an identifier',
+          params: Params,
+          body: Type.Object({
+            operation: Type.Unsafe<'Claim' | 'Release'>({
+              type: 'string',
+              enum: ['Claim', 'Release'],
+            }),
+            identifier: IdentifierSchema,
+          }),
+          response: { 200: IdentifierSchema, ...STANDARD_ERRORS },
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        const { operation, identifier } = request.body;
+        return operation === 'Claim'
+          ? claimIdentifier(db, principal, request.params.contactId, identifier)
+          : releaseIdentifier(db, principal, request.params.contactId, identifier);
+      },
+    );
+
+    for (const path of [`${ROOT}/identifierlookup/contacts`, `${ROOT}/identifierlookup`]) {
+      r.post(
+        path,
+        {
+          schema: {
+            tags,
+            summary: 'Find the contact an identifier belongs to (phones in E.164)',
+            deprecated: path.endsWith('identifierlookup'),
+            querystring: Type.Object({ expand: ExpandQuery }),
+            body: IdentifierSchema,
+            response: { 200: ContactSchema, ...STANDARD_ERRORS },
+          },
+        },
+        async (request) => {
+          const principal = principalOf(request);
+          const contact = await lookupContact(db, principal, request.body);
+          return renderContact(db, principal, contact, request.query.expand);
+        },
+      );
+    }
+
+    r.get(
+      `${ROOT}/reversewhitepageslookup`,
+      {
+        schema: {
+          tags,
+          summary: 'Contacts with an email, E.164 phone or Twitter screen name (at most 25)',
+          querystring: Type.Object({
+            lookupVal: Type.String({ maxLength: 512 }),
+            expand: ExpandQuery,
+            divisionId: Type.Optional(Type.String()),
+          }),
+          response: {
+            200: Type.Object({
+              contacts: Type.Array(ContactSchema),
+              externalOrganizations: Type.Array(Type.Unknown()),
+            }),
+            ...STANDARD_ERRORS,
+          },
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        const { lookupVal, expand, divisionId } = request.query;
+        if (lookupVal.trim() === '') throw badRequest('lookupVal is required', 'lookupVal');
+        const contacts = await reverseLookup(db, principal, lookupVal, divisionId);
+        const expandContacts = (expand ?? []).map((e) => e.replace(/^contacts\./, ''));
+        return {
+          contacts: await renderContacts(db, principal, contacts, expandContacts),
+          externalOrganizations: [],
+        };
       },
     );
   };

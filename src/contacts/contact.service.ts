@@ -1,48 +1,44 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { canAccess, readFilter, type Principal } from '../authorization/access.js';
+import { canAccess, readFilter, type Principal, type ReadFilter } from '../authorization/access.js';
 import { requireAccess } from '../authorization/guard.js';
+import { divisionChangeError } from '../authorization/access.js';
 import { findDivision } from '../divisions/division.repository.js';
+import { existingExternalSourceIds } from '../external-sources/external-source.repository.js';
+import { loadBlocklist } from '../settings/org-settings.repository.js';
 import { newId } from '../common/ids.js';
 import { nowIso } from '../common/time.js';
 import { checkPage, type PageRequest } from '../common/paging.js';
-import { badRequest, missingPermissions, notFound } from '../errors/app-error.js';
+import { AppError, badRequest, missingPermissions, notFound } from '../errors/app-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
 import { recordChange } from '../events/change.repository.js';
-import { contactTopic } from '../events/change.js';
+import { contactTopic, type ChangeKind } from '../events/change.js';
 import {
   deleteContactRow,
   findContact,
   insertContact,
-  listContactRows,
+  searchContacts as searchContactRows,
+  updateContact as updateContactRow,
   type ContactSortField,
 } from './contact.repository.js';
-import { NAME_MAX_LENGTH, UNASSIGNED, toContactView, type Contact } from './contact.js';
+import { deleteClaimsOf } from './claim.repository.js';
+import { contactPoints } from './contact-points.js';
+import { parseSearchQuery } from './contact-search.js';
+import { normalizeContactFields, type ContactInput } from './contact-validation.js';
+import { applyPatch, type PatchChange } from './contact-patch.js';
+import { DEFAULT_COUNTRY } from './phone.js';
+import {
+  requestedDivisionId,
+  toContactView,
+  type Contact,
+  type ContactFields,
+  type ContactType,
+} from './contact.js';
 
-export interface ContactInput {
-  firstName?: string | undefined;
-  middleName?: string | undefined;
-  lastName?: string | undefined;
-  salutation?: string | undefined;
-  title?: string | undefined;
-  division?: { id?: string | undefined } | undefined;
-}
-
-const NAME_FIELDS = ['firstName', 'middleName', 'lastName', 'salutation', 'title'] as const;
-
-/** Trims a name field and checks its length; empty becomes null. */
-function cleanName(value: string | undefined, field: string): string | null {
-  if (value === undefined) return null;
-  const trimmed = value.trim();
-  if (trimmed.length > NAME_MAX_LENGTH) {
-    throw badRequest(
-      `${field} has ${trimmed.length} characters; the limit is ${NAME_MAX_LENGTH}`,
-      field,
-    );
-  }
-  return trimmed === '' ? null : trimmed;
-}
-
-const VIEW = 'externalContacts:contact:view';
+export const VIEW = 'externalContacts:contact:view';
+const ADD = 'externalContacts:contact:add';
+const EDIT = 'externalContacts:contact:edit';
+const DELETE = 'externalContacts:contact:delete';
 
 /**
  * Loads a contact the principal may view. A contact of another organization, or in a division the
@@ -59,54 +55,234 @@ export async function getContact(
   return contact;
 }
 
+/** The visible-contacts filter of a principal. @throws AppError 403 when it can view nothing. */
+export function contactReadFilter(
+  principal: Principal,
+  divisionIds?: readonly string[],
+): ReadFilter {
+  const filter = readFilter(principal, VIEW, divisionIds);
+  if (filter === null) throw missingPermissions([VIEW]);
+  return filter;
+}
+
+/**
+ * Checks what the fields refer to: external sources and the linked organization must exist in
+ * the organization.
+ * @throws AppError 400 naming the field.
+ */
+async function checkReferences(
+  db: Kysely<DB>,
+  orgId: string,
+  fields: ContactFields,
+): Promise<void> {
+  const sourceIds = [...new Set((fields.externalIds ?? []).map((e) => e.externalSource.id))];
+  const known = await existingExternalSourceIds(db, orgId, sourceIds);
+  const index = (fields.externalIds ?? []).findIndex((e) => !known.has(e.externalSource.id));
+  if (index >= 0) {
+    throw badRequest(
+      `External source ${fields.externalIds?.[index]?.externalSource.id ?? ''} does not exist; create it with POST /api/v2/externalcontacts/externalsources`,
+      `externalIds[${index}].externalSource.id`,
+    );
+  }
+  const orgRef = fields.externalOrganization?.id;
+  if (orgRef !== undefined) {
+    const row = await db
+      .selectFrom('organizations')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where('id', '=', orgRef)
+      .executeTakeFirst();
+    if (!row)
+      throw badRequest(`External organization ${orgRef} does not exist`, 'externalOrganization.id');
+  }
+}
+
+async function record(
+  db: Kysely<DB>,
+  principal: Principal | null,
+  kind: ChangeKind,
+  orgId: string,
+  before: Contact | null,
+  after: Contact | null,
+): Promise<void> {
+  const subject = (after ?? before) as Contact;
+  await recordChange(db, {
+    orgId,
+    topic: contactTopic(subject.id),
+    kind,
+    entityType: 'contact',
+    entityId: subject.id,
+    divisionId: subject.divisionId,
+    principal,
+    before: before && toContactView(before),
+    after: after && toContactView(after),
+  });
+}
+
 /**
  * Creates a Curated contact in the requested division (unassigned when none is named).
- * @throws AppError 400 for an unknown division or a too-long name; 403 without add on it.
+ * @throws AppError 400 for an unknown division, source or organization or a broken limit; 403
+ * without add permission on the division.
  */
 export async function createContact(
   db: Kysely<DB>,
   principal: Principal,
   input: ContactInput,
 ): Promise<Contact> {
-  const requested = input.division?.id;
-  const divisionId = requested === undefined || requested === UNASSIGNED ? null : requested;
+  const divisionId = requestedDivisionId(input.division as { id?: string } | undefined) ?? null;
   if (divisionId !== null && !(await findDivision(db, principal.orgId, divisionId))) {
     throw badRequest(`Division ${divisionId} does not exist`, 'division.id');
   }
-  requireAccess(principal, 'externalContacts:contact:add', divisionId);
-  const names = Object.fromEntries(NAME_FIELDS.map((f) => [f, cleanName(input[f], f)])) as Record<
-    (typeof NAME_FIELDS)[number],
-    string | null
-  >;
+  requireAccess(principal, ADD, divisionId);
+  const fields = normalizeContactFields(input, DEFAULT_COUNTRY);
   const now = nowIso();
   const contact: Contact = {
     id: newId(),
     orgId: principal.orgId,
     divisionId,
     type: 'Curated',
-    ...names,
+    fields,
     version: 1,
     createDate: now,
     modifyDate: now,
   };
   await db.transaction().execute(async (trx) => {
-    await insertContact(trx, contact);
-    await recordChange(trx, {
-      orgId: principal.orgId,
-      topic: contactTopic(contact.id),
-      kind: 'created',
-      entityType: 'contact',
-      entityId: contact.id,
-      divisionId,
-      principal,
-      before: null,
-      after: toContactView(contact),
-    });
+    await checkReferences(trx, principal.orgId, fields);
+    const blocklist = await loadBlocklist(trx, principal.orgId);
+    await insertContact(trx, contact, contactPoints(fields, blocklist));
+    await record(trx, principal, 'created', principal.orgId, null, contact);
   });
   return contact;
 }
 
-/** Deletes a contact the principal may delete. */
+/** The quoted version of a contact, its ETag. */
+export function etagOf(version: number): string {
+  return `"${version}"`;
+}
+
+/** @throws AppError 412 when `ifMatch` names another version than the current one. */
+function checkIfMatch(ifMatch: string | undefined, contact: Contact): void {
+  if (ifMatch === undefined || ifMatch.trim() === '*') return;
+  const wanted = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, ''));
+  if (!wanted.includes(etagOf(contact.version))) {
+    throw new AppError(
+      ErrorCode.preconditionFailed,
+      `The contact changed since you read it (now at version ${contact.version}, ETag ${etagOf(contact.version)}); fetch it again and reapply your change`,
+      412,
+    );
+  }
+}
+
+/** An edit by a person or client curates a temporary contact. */
+function typeAfterEdit(type: ContactType): ContactType {
+  return type === 'Ephemeral' || type === 'Identified' ? 'Curated' : type;
+}
+
+/**
+ * Writes new fields on a contact in one transaction: permission and If-Match checked against
+ * the current row, the division kept, points rebuilt, the change recorded.
+ */
+async function writeFields(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: string,
+  ifMatch: string | undefined,
+  makeFields: (current: Contact) => ContactFields,
+): Promise<Contact> {
+  return db.transaction().execute(async (trx) => {
+    const current = await getContact(trx, principal, id);
+    requireAccess(principal, EDIT, current.divisionId);
+    checkIfMatch(ifMatch, current);
+    const fields = makeFields(current);
+    await checkReferences(trx, principal.orgId, fields);
+    const updated: Contact = {
+      ...current,
+      fields,
+      type: typeAfterEdit(current.type),
+      version: current.version + 1,
+      modifyDate: nowIso(),
+    };
+    const blocklist = await loadBlocklist(trx, principal.orgId);
+    if (
+      !(await updateContactRow(trx, updated, current.version, contactPoints(fields, blocklist)))
+    ) {
+      throw new AppError(
+        ErrorCode.conflict,
+        `Contact ${id} was changed by another request at the same time; try again`,
+        409,
+      );
+    }
+    await record(trx, principal, 'updated', principal.orgId, current, updated);
+    return updated;
+  });
+}
+
+function checkDivisionKept(current: Contact, input: ContactInput): void {
+  const message = divisionChangeError(
+    current.divisionId,
+    requestedDivisionId(input.division as { id?: string } | undefined),
+  );
+  if (message !== null) throw badRequest(message, 'division');
+}
+
+/**
+ * Replaces a contact's fields (PUT). Fields left out are removed; read-only fields sent back
+ * from a GET are ignored. The division cannot change.
+ * @throws AppError 400/403/404/409/412.
+ */
+export async function replaceContact(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: string,
+  input: ContactInput,
+  ifMatch?: string,
+): Promise<Contact> {
+  const fields = normalizeContactFields(input, DEFAULT_COUNTRY);
+  return writeFields(db, principal, id, ifMatch, (current) => {
+    checkDivisionKept(current, input);
+    return fields;
+  });
+}
+
+const READ_ONLY = [
+  'id',
+  'type',
+  'createDate',
+  'modifyDate',
+  'selfUri',
+  'identifiers',
+  'canonicalContact',
+  'mergeSet',
+  'mergedFrom',
+  'mergedTo',
+  'mergeOperation',
+  'externalDataSources',
+];
+
+/**
+ * Applies a Genesys `changes[]` patch. `$.division` may only be set to the current division.
+ * @throws AppError 400 for a bad path or resulting field, 409 for a parent and child in one
+ * request, 412 on a stale If-Match.
+ */
+export async function patchContact(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: string,
+  changes: readonly PatchChange[],
+  ifMatch?: string,
+): Promise<Contact> {
+  return writeFields(db, principal, id, ifMatch, (current) => {
+    const document = {
+      ...structuredClone(current.fields),
+      division: { id: current.divisionId ?? '*' },
+    } as Record<string, unknown>;
+    const patched = applyPatch(document, changes, READ_ONLY);
+    checkDivisionKept(current, patched);
+    return normalizeContactFields(patched, DEFAULT_COUNTRY);
+  });
+}
+
+/** Deletes a contact, its contact points and its claims. */
 export async function deleteContact(
   db: Kysely<DB>,
   principal: Principal,
@@ -114,28 +290,59 @@ export async function deleteContact(
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const contact = await getContact(trx, principal, id);
-    requireAccess(principal, 'externalContacts:contact:delete', contact.divisionId);
+    requireAccess(principal, DELETE, contact.divisionId);
+    await deleteClaimsOf(trx, principal.orgId, 'contact', id);
     await deleteContactRow(trx, principal.orgId, id);
-    await recordChange(trx, {
-      orgId: principal.orgId,
-      topic: contactTopic(id),
-      kind: 'deleted',
-      entityType: 'contact',
-      entityId: id,
-      divisionId: contact.divisionId,
-      principal,
-      before: toContactView(contact),
-      after: null,
-    });
+    await record(trx, principal, 'deleted', principal.orgId, contact, null);
   });
 }
 
-export interface ContactListRequest {
+/**
+ * Promotes an Ephemeral or Identified contact to Curated, which stops its expiry. A contact that
+ * is already Curated or Canonical is answered unchanged.
+ */
+export async function promoteContact(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: string,
+): Promise<Contact> {
+  return db.transaction().execute(async (trx) => {
+    const current = await getContact(trx, principal, id);
+    requireAccess(principal, 'externalContacts:identity:promote', current.divisionId);
+    if (current.type !== 'Ephemeral' && current.type !== 'Identified') return current;
+    const promoted: Contact = {
+      ...current,
+      type: 'Curated',
+      version: current.version + 1,
+      modifyDate: nowIso(),
+    };
+    const blocklist = await loadBlocklist(trx, principal.orgId);
+    if (
+      !(await updateContactRow(
+        trx,
+        promoted,
+        current.version,
+        contactPoints(promoted.fields, blocklist),
+      ))
+    ) {
+      throw new AppError(
+        ErrorCode.conflict,
+        `Contact ${id} was changed by another request at the same time; try again`,
+        409,
+      );
+    }
+    await record(trx, principal, 'updated', principal.orgId, current, promoted);
+    return promoted;
+  });
+}
+
+export interface ContactSearchRequest {
   readonly page: PageRequest;
-  /** Keywords; this slice matches them as a prefix of the first or last name. */
   readonly q?: string | undefined;
   readonly sortOrder?: string | undefined;
   readonly divisionIds?: readonly string[] | undefined;
+  /** Only the contacts linked to this organization (already checked visible by the caller). */
+  readonly organizationId?: string | undefined;
 }
 
 const SORTABLE: readonly ContactSortField[] = ['firstName', 'lastName', 'middleName', 'title'];
@@ -157,19 +364,29 @@ function parseSort(
   return { field: field as ContactSortField, direction };
 }
 
-/** The contacts visible to the principal, narrowed to `divisionIds` when given. */
-export async function listContacts(
+/**
+ * Searches the contacts visible to the principal (SPEC §9): names by prefix, emails, phones
+ * (normalized to E.164 unless quoted), non-E.164 numbers by their digits.
+ * @throws AppError 400 for paging beyond 1,000 records, more than 50 divisions or a bad sort.
+ */
+export async function searchContacts(
   db: Kysely<DB>,
   principal: Principal,
-  request: ContactListRequest,
+  request: ContactSearchRequest,
 ): Promise<{ contacts: Contact[]; total: number }> {
   const page = checkPage(request.page, { maxPageSize: 100, maxRecords: 1000 });
   if (request.divisionIds !== undefined && request.divisionIds.length > 50) {
     throw badRequest('divisionIds takes at most 50 divisions', 'divisionIds');
   }
   const sort = parseSort(request.sortOrder);
-  const filter = readFilter(principal, VIEW, request.divisionIds);
-  if (filter === null) throw missingPermissions([VIEW]);
+  const filter = contactReadFilter(principal, request.divisionIds);
   const q = request.q?.trim();
-  return listContactRows(db, principal.orgId, { filter, sort, page, q: q === '' ? undefined : q });
+  const terms = q === undefined || q === '' ? undefined : parseSearchQuery(q, DEFAULT_COUNTRY);
+  return searchContactRows(db, principal.orgId, {
+    filter,
+    sort,
+    page,
+    terms,
+    organizationId: request.organizationId,
+  });
 }

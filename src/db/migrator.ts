@@ -1,6 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import type { DialectName } from './database.js';
 import * as foundation from './migrations/2026-11-28-0001-foundation.js';
+import * as contactData from './migrations/2026-11-28-0002-contact-data.js';
 
 interface DialectMigration {
   up(db: Kysely<any>, dialect: DialectName): Promise<void>;
@@ -10,6 +11,7 @@ interface DialectMigration {
 /** Every migration, oldest first, named by date so the order is the order of writing. */
 const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-11-28-0001-foundation': foundation,
+  '2026-11-28-0002-contact-data': contactData,
 };
 
 async function migrator(db: Kysely<any>, dialect: DialectName): Promise<Migrator> {

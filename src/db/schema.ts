@@ -93,6 +93,11 @@ export interface ContactTable {
   middle_name: string | null;
   last_name: string | null;
   title: string | null;
+  /** Lower-cased, accent-folded names, for prefix search. */
+  first_name_key: string | null;
+  last_name_key: string | null;
+  full_name_key: string | null;
+  external_organization_id: string | null;
   /** JSON: the contact's API fields that have no column of their own. */
   data: string;
   version: number;
@@ -129,6 +134,86 @@ export interface AuditTable {
   created_at: string;
 }
 
+/** A phone, email or social id where a contact can be found; `kind` says which. */
+export interface ContactPointTable {
+  org_id: string;
+  kind: string;
+  value: string;
+  contact_id: string;
+}
+
+/** An identifier claimed by one contact (or organization) per division. */
+export interface ClaimTable {
+  org_id: string;
+  entity_type: string;
+  /** The division id, or `*` for unassigned. */
+  division_key: string;
+  type: string;
+  /** The external source id, or '' for identifiers without one. */
+  source_key: string;
+  value: string;
+  entity_id: string;
+  created_at: string;
+}
+
+export interface ExternalSourceTable {
+  org_id: string;
+  id: string;
+  name: string;
+  name_key: string;
+  active: number;
+  uri_template: string | null;
+  created_at: string;
+  modified_at: string;
+}
+
+export interface OrganizationTable {
+  org_id: string;
+  id: string;
+  division_id: string | null;
+  name: string;
+  name_key: string;
+  company_type: string | null;
+  industry: string | null;
+  /** JSON: the organization's API fields that have no column of their own. */
+  data: string;
+  version: number;
+  created_at: string;
+  modified_at: string;
+}
+
+export interface NoteTable {
+  org_id: string;
+  id: string;
+  /** `contact` or `organization`. */
+  entity_type: string;
+  entity_id: string;
+  division_id: string | null;
+  note_text: string;
+  created_by_type: string | null;
+  created_by_id: string | null;
+  created_at: string;
+  modified_at: string;
+}
+
+export interface RelationshipTable {
+  org_id: string;
+  id: string;
+  division_id: string | null;
+  user_id: string;
+  external_organization_id: string;
+  relationship: string;
+  created_at: string;
+  modified_at: string;
+}
+
+export interface OrgSettingsTable {
+  org_id: string;
+  /** JSON array of blocked identifier values; null for the defaults. */
+  identifier_blocklist: string | null;
+  modified_at: string;
+}
+
 export interface DB {
   orgs: OrgTable;
   divisions: DivisionTable;
@@ -140,4 +225,11 @@ export interface DB {
   contacts: ContactTable;
   events: EventTable;
   audit_log: AuditTable;
+  contact_points: ContactPointTable;
+  claims: ClaimTable;
+  external_sources: ExternalSourceTable;
+  organizations: OrganizationTable;
+  notes: NoteTable;
+  relationships: RelationshipTable;
+  org_settings: OrgSettingsTable;
 }

@@ -9,3 +9,23 @@ function escapeLike(value: string): string {
 export function startsWith(column: Expression<unknown>, prefix: string): Expression<SqlBool> {
   return sql<SqlBool>`${column} like ${`${escapeLike(prefix)}%`} escape '\\'`;
 }
+
+/**
+ * The rows a principal may read, as a condition on a nullable division column: any of the
+ * filter's divisions, plus unassigned rows (NULL) when the filter includes them.
+ */
+export function divisionCondition(
+  column: Expression<string | null>,
+  filter: { readonly divisionIds: 'all' | readonly string[]; readonly includeUnassigned: boolean },
+): Expression<SqlBool> {
+  const ids = filter.divisionIds;
+  if (ids === 'all')
+    return filter.includeUnassigned ? sql<SqlBool>`1 = 1` : sql<SqlBool>`${column} is not null`;
+  const parts = [];
+  if (ids.length > 0) parts.push(sql<SqlBool>`${column} in (${sql.join(ids)})`);
+  if (filter.includeUnassigned) parts.push(sql<SqlBool>`${column} is null`);
+  if (parts.length === 0) return sql<SqlBool>`1 = 0`;
+  return parts.length === 1
+    ? (parts[0] as Expression<SqlBool>)
+    : sql<SqlBool>`(${sql.join(parts, sql` or `)})`;
+}

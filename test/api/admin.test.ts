@@ -1,29 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LightMyRequestResponse } from 'fastify';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PagedListing } from '../../src/common/paging.js';
 import { DIALECTS } from '../helpers/databases.js';
-import { startTestKith, type TestKith } from '../helpers/kith.js';
-
-interface GenesysError {
-  message: string;
-  code: string;
-  status: number;
-  messageParams: Record<string, string>;
-  contextId: string;
-  details: { errorCode?: string; fieldName?: string }[];
-}
-
-interface Listing<T> {
-  entities: T[];
-  pageSize: number;
-  pageNumber: number;
-  total: number;
-  pageCount: number;
-  firstUri: string;
-  selfUri: string;
-  lastUri: string;
-  nextUri?: string;
-  previousUri?: string;
-}
+import {
+  CLIENTS,
+  CONTACTS,
+  DIVISIONS,
+  ROLES,
+  USERS,
+  basic,
+  createClient,
+  createDivision,
+  createRole,
+  expectGenesysError,
+  homeDivisionId,
+  ok,
+  postToken,
+  roleIdByName,
+} from '../helpers/http.js';
+import { useTestKith } from '../helpers/kith.js';
 
 interface DivisionView {
   id: string;
@@ -73,33 +67,7 @@ interface UserView {
   title?: string;
 }
 
-const DIVISIONS = '/api/v2/authorization/divisions';
-const ROLES = '/api/v2/authorization/roles';
-const CLIENTS = '/api/v2/oauth/clients';
-const USERS = '/api/v2/users';
-const CONTACTS = '/api/v2/externalcontacts/contacts';
-
-function expectGenesysError(
-  res: LightMyRequestResponse,
-  status: number,
-  code?: string,
-): GenesysError {
-  expect(res.statusCode).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body = res.json<GenesysError>();
-  expect(body.status).toBe(status);
-  if (code !== undefined) expect(body.code).toBe(code);
-  expect(body.contextId).toBe(res.headers['x-request-id']);
-  expect(Array.isArray(body.details)).toBe(true);
-  return body;
-}
-
-function ok<T>(res: LightMyRequestResponse): T {
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json<T>();
-}
-
-function expectListing(listing: Listing<unknown>): void {
+function expectListing(listing: PagedListing<unknown>): void {
   for (const key of [
     'entities',
     'pageSize',
@@ -115,33 +83,9 @@ function expectListing(listing: Listing<unknown>): void {
   expect(Array.isArray(listing.entities)).toBe(true);
 }
 
-function basic(id: string, secret: string): string {
-  return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-}
-
-function tokenRequest(
-  kith: TestKith,
-  fields: Record<string, string>,
-  authorization?: string,
-): Promise<LightMyRequestResponse> {
-  return kith.request('POST', '/oauth/token', {
-    token: null,
-    body: new URLSearchParams(fields).toString(),
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      ...(authorization === undefined ? {} : { authorization }),
-    },
-  });
-}
-
 for (const dialect of DIALECTS) {
   describe(`divisions API (${dialect})`, () => {
-    let kith: TestKith;
-
-    beforeAll(async () => {
-      kith = await startTestKith(dialect);
-    });
-    afterAll(() => kith.close());
+    const kith = useTestKith(dialect);
 
     it('creates, reads, updates and deletes a division', async () => {
       const created = ok<DivisionView>(
@@ -183,7 +127,7 @@ for (const dialect of DIALECTS) {
       for (const name of ['Paging C', 'Paging A', 'Paging B']) {
         ok(await kith.request('POST', DIVISIONS, { body: { name } }));
       }
-      const page = ok<Listing<DivisionView>>(
+      const page = ok<PagedListing<DivisionView>>(
         await kith.request('GET', `${DIVISIONS}?name=Paging&pageSize=1&pageNumber=2`),
       );
       expectListing(page);
@@ -200,11 +144,11 @@ for (const dialect of DIALECTS) {
         expect(uri).toContain('pageSize=1');
       }
 
-      const first = ok<Listing<DivisionView>>(
+      const first = ok<PagedListing<DivisionView>>(
         await kith.request('GET', `${DIVISIONS}?name=Paging&pageSize=1&pageNumber=1`),
       );
       expect(first.previousUri).toBeUndefined();
-      const last = ok<Listing<DivisionView>>(
+      const last = ok<PagedListing<DivisionView>>(
         await kith.request('GET', `${DIVISIONS}?name=Paging&pageSize=1&pageNumber=3`),
       );
       expect(last.nextUri).toBeUndefined();
@@ -212,12 +156,14 @@ for (const dialect of DIALECTS) {
 
     it('filters divisions by name', async () => {
       ok(await kith.request('POST', DIVISIONS, { body: { name: 'Filter Target' } }));
-      const page = ok<Listing<DivisionView>>(
+      const page = ok<PagedListing<DivisionView>>(
         await kith.request('GET', `${DIVISIONS}?name=${encodeURIComponent('Filter Target')}`),
       );
       expect(page.entities.map((d) => d.name)).toEqual(['Filter Target']);
       expect(page.total).toBe(1);
-      const none = ok<Listing<DivisionView>>(await kith.request('GET', `${DIVISIONS}?name=zzz`));
+      const none = ok<PagedListing<DivisionView>>(
+        await kith.request('GET', `${DIVISIONS}?name=zzz`),
+      );
       expect(none.entities).toEqual([]);
       expect(none.total).toBe(0);
     });
@@ -226,7 +172,9 @@ for (const dialect of DIALECTS) {
       const home = ok<DivisionView>(await kith.request('GET', `${DIVISIONS}/home`));
       expect(home.homeDivision).toBe(true);
       expect(home.name).toBe('Home');
-      const all = ok<Listing<DivisionView>>(await kith.request('GET', `${DIVISIONS}?pageSize=100`));
+      const all = ok<PagedListing<DivisionView>>(
+        await kith.request('GET', `${DIVISIONS}?pageSize=100`),
+      );
       expect(all.entities.filter((d) => d.homeDivision).map((d) => d.id)).toEqual([home.id]);
     });
 
@@ -307,15 +255,10 @@ for (const dialect of DIALECTS) {
   });
 
   describe(`roles API (${dialect})`, () => {
-    let kith: TestKith;
-
-    beforeAll(async () => {
-      kith = await startTestKith(dialect);
-    });
-    afterAll(() => kith.close());
+    const kith = useTestKith(dialect);
 
     it('has the built-in admin and agent roles with their permissions', async () => {
-      const page = ok<Listing<RoleView>>(await kith.request('GET', `${ROLES}?pageSize=100`));
+      const page = ok<PagedListing<RoleView>>(await kith.request('GET', `${ROLES}?pageSize=100`));
       expectListing(page);
       const admin = page.entities.find((r) => r.name === 'admin');
       const agent = page.entities.find((r) => r.name === 'agent');
@@ -394,7 +337,7 @@ for (const dialect of DIALECTS) {
         );
         expect(error.details.map((d) => d.fieldName)).toContain('permissions');
       }
-      const listed = ok<Listing<RoleView>>(await kith.request('GET', `${ROLES}?name=Bad`));
+      const listed = ok<PagedListing<RoleView>>(await kith.request('GET', `${ROLES}?name=Bad`));
       expect(listed.total).toBe(0);
     });
 
@@ -409,12 +352,12 @@ for (const dialect of DIALECTS) {
 
     it('filters roles by name', async () => {
       ok(await kith.request('POST', ROLES, { body: { name: 'Findable Role' } }));
-      const page = ok<Listing<RoleView>>(await kith.request('GET', `${ROLES}?name=Findable`));
+      const page = ok<PagedListing<RoleView>>(await kith.request('GET', `${ROLES}?name=Findable`));
       expect(page.entities.map((r) => r.name)).toEqual(['Findable Role']);
     });
 
     it('refuses to delete or rename a built-in role', async () => {
-      const page = ok<Listing<RoleView>>(await kith.request('GET', `${ROLES}?name=agent`));
+      const page = ok<PagedListing<RoleView>>(await kith.request('GET', `${ROLES}?name=agent`));
       const agent = page.entities.find((r) => r.name === 'agent');
       expect(agent).toBeDefined();
       const id = agent?.id ?? '';
@@ -431,18 +374,14 @@ for (const dialect of DIALECTS) {
   });
 
   describe(`OAuth clients API (${dialect})`, () => {
-    let kith: TestKith;
+    const kith = useTestKith(dialect);
     let agentRoleId: string;
     let homeId: string;
 
     beforeAll(async () => {
-      kith = await startTestKith(dialect);
-      agentRoleId =
-        ok<Listing<RoleView>>(await kith.request('GET', `${ROLES}?name=agent`)).entities[0]?.id ??
-        '';
-      homeId = ok<DivisionView>(await kith.request('GET', `${DIVISIONS}/home`)).id;
+      agentRoleId = await roleIdByName(kith, 'agent');
+      homeId = await homeDivisionId(kith);
     });
-    afterAll(() => kith.close());
 
     it('creates a client with roleDivisions and shows its secret only in that answer', async () => {
       const created = ok<ClientView>(
@@ -470,14 +409,14 @@ for (const dialect of DIALECTS) {
       expect(read).not.toHaveProperty('secret');
       expect(read.roleDivisions).toEqual([{ roleId: agentRoleId, divisionId: homeId }]);
 
-      const listed = ok<Listing<ClientView>>(await kith.request('GET', CLIENTS));
+      const listed = ok<PagedListing<ClientView>>(await kith.request('GET', CLIENTS));
       expectListing(listed);
       expect(listed.entities.map((c) => c.id)).toContain(created.id);
       for (const client of listed.entities) expect(client).not.toHaveProperty('secret');
       expect(JSON.stringify(listed)).not.toContain(created.secret ?? '');
 
       // The secret shown once is the one that logs in.
-      const token = await tokenRequest(
+      const token = await postToken(
         kith,
         { grant_type: 'client_credentials' },
         basic(created.id, created.secret ?? ''),
@@ -491,22 +430,18 @@ for (const dialect of DIALECTS) {
           body: { name: 'Before', roleDivisions: [{ roleId: agentRoleId, divisionId: homeId }] },
         }),
       );
-      const role = ok<RoleView>(
-        await kith.request('POST', ROLES, {
-          body: { name: 'Client Role', permissions: ['externalContacts:contact:view'] },
-        }),
-      );
+      const roleId = await createRole(kith, 'Client Role', ['externalContacts:contact:view']);
       const updated = await kith.request('PUT', `${CLIENTS}/${created.id}`, {
-        body: { name: 'After', roleDivisions: [{ roleId: role.id, divisionId: '*' }] },
+        body: { name: 'After', roleDivisions: [{ roleId, divisionId: '*' }] },
       });
       const view = ok<ClientView>(updated);
       expect(view).not.toHaveProperty('secret');
       expect(view.name).toBe('After');
-      expect(view.roleDivisions).toEqual([{ roleId: role.id, divisionId: '*' }]);
+      expect(view.roleDivisions).toEqual([{ roleId, divisionId: '*' }]);
       expect(
         ok<ClientView>(await kith.request('GET', `${CLIENTS}/${created.id}`)).roleDivisions,
-      ).toEqual([{ roleId: role.id, divisionId: '*' }]);
-      const token = await tokenRequest(
+      ).toEqual([{ roleId, divisionId: '*' }]);
+      const token = await postToken(
         kith,
         { grant_type: 'client_credentials' },
         basic(created.id, created.secret ?? ''),
@@ -541,7 +476,7 @@ for (const dialect of DIALECTS) {
       );
       expect(badDivision.details.map((d) => d.fieldName).join()).toContain('divisionId');
 
-      const listed = ok<Listing<ClientView>>(await kith.request('GET', CLIENTS));
+      const listed = ok<PagedListing<ClientView>>(await kith.request('GET', CLIENTS));
       expect(listed.entities.map((c) => c.name)).not.toContain('Bad role');
       expect(listed.entities.map((c) => c.name)).not.toContain('Bad division');
     });
@@ -552,7 +487,7 @@ for (const dialect of DIALECTS) {
           body: { name: 'Doomed', roleDivisions: [{ roleId: agentRoleId, divisionId: homeId }] },
         }),
       );
-      const grant = await tokenRequest(
+      const grant = await postToken(
         kith,
         { grant_type: 'client_credentials' },
         basic(created.id, created.secret ?? ''),
@@ -576,18 +511,14 @@ for (const dialect of DIALECTS) {
   });
 
   describe(`users API (${dialect})`, () => {
-    let kith: TestKith;
+    const kith = useTestKith(dialect);
     let agentRoleId: string;
     let homeId: string;
 
     beforeAll(async () => {
-      kith = await startTestKith(dialect);
-      agentRoleId =
-        ok<Listing<RoleView>>(await kith.request('GET', `${ROLES}?name=agent`)).entities[0]?.id ??
-        '';
-      homeId = ok<DivisionView>(await kith.request('GET', `${DIVISIONS}/home`)).id;
+      agentRoleId = await roleIdByName(kith, 'agent');
+      homeId = await homeDivisionId(kith);
     });
-    afterAll(() => kith.close());
 
     it('creates, reads, lists, updates and deletes a user', async () => {
       const created = ok<UserView>(
@@ -614,7 +545,7 @@ for (const dialect of DIALECTS) {
       expect(created).not.toHaveProperty('password');
 
       expect(ok<UserView>(await kith.request('GET', `${USERS}/${created.id}`))).toEqual(created);
-      const listed = ok<Listing<UserView>>(await kith.request('GET', USERS));
+      const listed = ok<PagedListing<UserView>>(await kith.request('GET', USERS));
       expectListing(listed);
       expect(listed.entities.map((u) => u.id)).toContain(created.id);
 
@@ -699,7 +630,7 @@ for (const dialect of DIALECTS) {
           },
         }),
       );
-      const grant = await tokenRequest(kith, {
+      const grant = await postToken(kith, {
         grant_type: 'password',
         username: 'fay@example.com',
         password: 'old-password-1',
@@ -718,7 +649,7 @@ for (const dialect of DIALECTS) {
         'authentication.required',
       );
       expectGenesysError(
-        await tokenRequest(kith, {
+        await postToken(kith, {
           grant_type: 'password',
           username: 'fay@example.com',
           password: 'old-password-1',
@@ -726,7 +657,7 @@ for (const dialect of DIALECTS) {
         401,
         'bad.credentials',
       );
-      const renewed = await tokenRequest(kith, {
+      const renewed = await postToken(kith, {
         grant_type: 'password',
         username: 'fay@example.com',
         password: 'new-password-2',
@@ -747,14 +678,12 @@ for (const dialect of DIALECTS) {
   });
 
   describe(`admin permissions (${dialect})`, () => {
-    let kith: TestKith;
+    const kith = useTestKith(dialect);
     let token: string;
 
     beforeAll(async () => {
-      kith = await startTestKith(dialect);
       token = (await kith.principal(['externalContacts:contact:*'], ['*'])).token;
     });
-    afterAll(() => kith.close());
 
     const cases: [string, 'GET' | 'POST', string, string, unknown?][] = [
       ['divisions list', 'GET', DIVISIONS, 'authorization:division:view'],
@@ -804,7 +733,7 @@ for (const dialect of DIALECTS) {
   });
 
   describe(`admin tenancy (${dialect})`, () => {
-    let kith: TestKith;
+    const kith = useTestKith(dialect);
     let otherToken: string;
     const ids: Record<'division' | 'role' | 'client' | 'user', string> = {
       division: '',
@@ -814,92 +743,47 @@ for (const dialect of DIALECTS) {
     };
 
     beforeAll(async () => {
-      kith = await startTestKith(dialect);
       otherToken = (await kith.otherOrganization('Other Org')).adminToken;
-      ids.division = ok<DivisionView>(
-        await kith.request('POST', DIVISIONS, { body: { name: 'Mine' } }),
-      ).id;
-      ids.role = ok<RoleView>(await kith.request('POST', ROLES, { body: { name: 'Mine' } })).id;
-      ids.client = ok<ClientView>(
-        await kith.request('POST', CLIENTS, { body: { name: 'Mine' } }),
-      ).id;
+      ids.division = await createDivision(kith, 'Mine');
+      ids.role = await createRole(kith, 'Mine');
+      ids.client = (await createClient(kith, { name: 'Mine' })).id;
       ids.user = ok<UserView>(
         await kith.request('POST', USERS, { body: { name: 'Mine', email: 'mine@example.com' } }),
       ).id;
     });
-    afterAll(() => kith.close());
 
-    it("answers another organization's division id with 404", async () => {
-      const url = `${DIVISIONS}/${ids.division}`;
-      expectGenesysError(await kith.request('GET', url, { token: otherToken }), 404, 'not.found');
-      expectGenesysError(
-        await kith.request('PUT', url, { token: otherToken, body: { name: 'Taken over' } }),
-        404,
-        'not.found',
-      );
-      expectGenesysError(
-        await kith.request('DELETE', url, { token: otherToken }),
-        404,
-        'not.found',
-      );
-      expect(ok<DivisionView>(await kith.request('GET', url)).name).toBe('Mine');
-    });
-
-    it("answers another organization's role id with 404", async () => {
-      const url = `${ROLES}/${ids.role}`;
-      expectGenesysError(await kith.request('GET', url, { token: otherToken }), 404, 'not.found');
-      expectGenesysError(
-        await kith.request('PUT', url, { token: otherToken, body: { name: 'Taken over' } }),
-        404,
-        'not.found',
-      );
-      expectGenesysError(
-        await kith.request('DELETE', url, { token: otherToken }),
-        404,
-        'not.found',
-      );
-      expect(ok<RoleView>(await kith.request('GET', url)).name).toBe('Mine');
-    });
-
-    it("answers another organization's client id with 404", async () => {
-      const url = `${CLIENTS}/${ids.client}`;
-      expectGenesysError(await kith.request('GET', url, { token: otherToken }), 404, 'not.found');
-      expectGenesysError(
-        await kith.request('PUT', url, { token: otherToken, body: { name: 'Taken over' } }),
-        404,
-        'not.found',
-      );
-      expectGenesysError(
-        await kith.request('DELETE', url, { token: otherToken }),
-        404,
-        'not.found',
-      );
-      expect(ok<ClientView>(await kith.request('GET', url)).name).toBe('Mine');
-    });
-
-    it("answers another organization's user id with 404", async () => {
-      const url = `${USERS}/${ids.user}`;
-      expectGenesysError(await kith.request('GET', url, { token: otherToken }), 404, 'not.found');
-      expectGenesysError(
-        await kith.request('PATCH', url, { token: otherToken, body: { version: 1, name: 'x' } }),
-        404,
-        'not.found',
-      );
-      expectGenesysError(
-        await kith.request('POST', `${url}/password`, {
-          token: otherToken,
-          body: { newPassword: 'taken-over-1' },
-        }),
-        404,
-        'not.found',
-      );
-      expectGenesysError(
-        await kith.request('DELETE', url, { token: otherToken }),
-        404,
-        'not.found',
-      );
-      expect(ok<UserView>(await kith.request('GET', url)).name).toBe('Mine');
-    });
+    // Each record: the calls besides GET and DELETE that another organization may not make on it.
+    const records: [keyof typeof ids, string, ['PUT' | 'PATCH' | 'POST', string, unknown][]][] = [
+      ['division', DIVISIONS, [['PUT', '', { name: 'Taken over' }]]],
+      ['role', ROLES, [['PUT', '', { name: 'Taken over' }]]],
+      ['client', CLIENTS, [['PUT', '', { name: 'Taken over' }]]],
+      [
+        'user',
+        USERS,
+        [
+          ['PATCH', '', { version: 1, name: 'x' }],
+          ['POST', '/password', { newPassword: 'taken-over-1' }],
+        ],
+      ],
+    ];
+    for (const [record, path, writes] of records) {
+      it(`answers another organization's ${record} id with 404`, async () => {
+        const url = `${path}/${ids[record]}`;
+        const calls: ['GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE', string, unknown?][] = [
+          ['GET', ''],
+          ...writes,
+          ['DELETE', ''],
+        ];
+        for (const [method, suffix, body] of calls) {
+          expectGenesysError(
+            await kith.request(method, `${url}${suffix}`, { token: otherToken, body }),
+            404,
+            'not.found',
+          );
+        }
+        expect(ok<{ name: string }>(await kith.request('GET', url)).name).toBe('Mine');
+      });
+    }
 
     it("lists none of another organization's records", async () => {
       const lists = [
@@ -909,7 +793,7 @@ for (const dialect of DIALECTS) {
         [USERS, ids.user],
       ] as const;
       for (const [path, id] of lists) {
-        const listed = ok<Listing<{ id: string }>>(
+        const listed = ok<PagedListing<{ id: string }>>(
           await kith.request('GET', `${path}?pageSize=100`, { token: otherToken }),
         );
         expect(listed.entities.map((e) => e.id)).not.toContain(id);
@@ -925,7 +809,7 @@ for (const dialect of DIALECTS) {
         400,
         'bad.request',
       );
-      const otherRoles = ok<Listing<RoleView>>(
+      const otherRoles = ok<PagedListing<RoleView>>(
         await kith.request('GET', `${ROLES}?name=agent`, { token: otherToken }),
       );
       expectGenesysError(

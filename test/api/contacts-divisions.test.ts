@@ -1,22 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../helpers/databases.js';
-import { startTestKith, type TestKith } from '../helpers/kith.js';
+import { createDivision } from '../helpers/http.js';
+import { useTestKith } from '../helpers/kith.js';
 
 for (const dialect of DIALECTS) {
   describe(`contact visibility by division (${dialect})`, () => {
-    let kith: TestKith;
+    const kith = useTestKith(dialect);
     let sales: string;
     let support: string;
     const ids: Record<string, string> = {};
 
     beforeAll(async () => {
-      kith = await startTestKith(dialect);
-      sales = (
-        await kith.request('POST', '/api/v2/authorization/divisions', { body: { name: 'Sales' } })
-      ).json().id;
-      support = (
-        await kith.request('POST', '/api/v2/authorization/divisions', { body: { name: 'Support' } })
-      ).json().id;
+      sales = await createDivision(kith, 'Sales');
+      support = await createDivision(kith, 'Support');
       for (const [name, division] of [
         ['inSales', sales],
         ['inSupport', support],
@@ -33,7 +29,6 @@ for (const dialect of DIALECTS) {
         ids[name] = res.json().id;
       }
     });
-    afterAll(() => kith.close());
 
     it('lists the granted division and unassigned contacts, nothing else', async () => {
       const { token } = await kith.principal(['externalContacts:contact:view'], [sales]);

@@ -1,16 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LightMyRequestResponse } from 'fastify';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PagedListing } from '../../src/common/paging.js';
 import { DIALECTS } from '../helpers/databases.js';
-import { startTestKith, type TestKith } from '../helpers/kith.js';
-
-interface GenesysError {
-  message: string;
-  code: string;
-  status: number;
-  messageParams: Record<string, string>;
-  contextId: string;
-  details: { errorCode?: string; fieldName?: string }[];
-}
+import {
+  CONTACTS,
+  DIVISIONS,
+  clientToken,
+  createClient,
+  createDivision,
+  createRole,
+  expectGenesysError,
+  ok,
+} from '../helpers/http.js';
+import { useTestKith, type TestKith } from '../helpers/kith.js';
 
 interface ContactView {
   id: string;
@@ -26,45 +27,7 @@ interface ContactView {
   selfUri: string;
 }
 
-interface ContactListing {
-  entities: ContactView[];
-  pageSize: number;
-  pageNumber: number;
-  total: number;
-  pageCount: number;
-  firstUri: string;
-  selfUri: string;
-  lastUri: string;
-  nextUri?: string;
-  previousUri?: string;
-}
-
-const CONTACTS = '/api/v2/externalcontacts/contacts';
-const DIVISIONS = '/api/v2/authorization/divisions';
 const NAME_FIELDS = ['firstName', 'middleName', 'lastName', 'salutation', 'title'] as const;
-
-function expectGenesysError(
-  res: LightMyRequestResponse,
-  status: number,
-  code?: string,
-): GenesysError {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body = res.json<GenesysError>();
-  expect(body.status).toBe(status);
-  if (code !== undefined) expect(body.code).toBe(code);
-  expect(body.contextId).toBe(res.headers['x-request-id']);
-  return body;
-}
-
-function ok<T>(res: LightMyRequestResponse): T {
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json<T>();
-}
-
-async function createDivision(kith: TestKith, name: string): Promise<string> {
-  return ok<{ id: string }>(await kith.request('POST', DIVISIONS, { body: { name } })).id;
-}
 
 async function createContact(
   kith: TestKith,
@@ -78,14 +41,12 @@ async function createContact(
 
 for (const dialect of DIALECTS) {
   describe(`contacts CRUD (${dialect})`, () => {
-    let kith: TestKith;
+    const kith = useTestKith(dialect);
     let sales: string;
 
     beforeAll(async () => {
-      kith = await startTestKith(dialect);
       sales = await createDivision(kith, 'Sales');
     });
-    afterAll(() => kith.close());
 
     it('creates a Curated contact and reads it back', async () => {
       const created = await createContact(kith, {
@@ -189,12 +150,11 @@ for (const dialect of DIALECTS) {
   });
 
   describe(`contacts listing (${dialect})`, () => {
-    let kith: TestKith;
+    const kith = useTestKith(dialect);
     let sales: string;
     let support: string;
 
     beforeAll(async () => {
-      kith = await startTestKith(dialect);
       sales = await createDivision(kith, 'Sales');
       support = await createDivision(kith, 'Support');
       for (const [firstName, division] of [
@@ -211,10 +171,9 @@ for (const dialect of DIALECTS) {
         });
       }
     });
-    afterAll(() => kith.close());
 
     it('pages the list with Genesys paging fields', async () => {
-      const page = ok<ContactListing>(
+      const page = ok<PagedListing<ContactView>>(
         await kith.request('GET', `${CONTACTS}?pageSize=2&pageNumber=2&sortOrder=firstName:asc`),
       );
       expect(page).toMatchObject({ pageSize: 2, pageNumber: 2, total: 5, pageCount: 3 });
@@ -231,11 +190,11 @@ for (const dialect of DIALECTS) {
     });
 
     it('sorts by sortOrder ascending and descending', async () => {
-      const asc = ok<ContactListing>(
+      const asc = ok<PagedListing<ContactView>>(
         await kith.request('GET', `${CONTACTS}?pageSize=10&sortOrder=firstName:asc`),
       );
       expect(asc.entities.map((c) => c.firstName)).toEqual(['Ann', 'Bob', 'Cid', 'Dan', 'Eve']);
-      const desc = ok<ContactListing>(
+      const desc = ok<PagedListing<ContactView>>(
         await kith.request('GET', `${CONTACTS}?pageSize=10&sortOrder=firstName:desc`),
       );
       expect(desc.entities.map((c) => c.firstName)).toEqual(['Eve', 'Dan', 'Cid', 'Bob', 'Ann']);
@@ -264,7 +223,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('accepts pageNumber * pageSize up to 1000 and answers deeper paging with 400', async () => {
-      const deepest = ok<ContactListing>(
+      const deepest = ok<PagedListing<ContactView>>(
         await kith.request('GET', `${CONTACTS}?pageSize=100&pageNumber=10`),
       );
       expect(deepest.entities).toEqual([]);
@@ -284,14 +243,14 @@ for (const dialect of DIALECTS) {
     });
 
     it('filters by divisionIds', async () => {
-      const inSales = ok<ContactListing>(
+      const inSales = ok<PagedListing<ContactView>>(
         await kith.request('GET', `${CONTACTS}?divisionIds=${sales}&sortOrder=firstName:asc`),
       );
       expect(inSales.entities.map((c) => c.firstName)).toEqual(['Bob', 'Cid']);
       expect(inSales.total).toBe(2);
       expect(inSales.selfUri).toContain(`divisionIds=${sales}`);
 
-      const both = ok<ContactListing>(
+      const both = ok<PagedListing<ContactView>>(
         await kith.request(
           'GET',
           `${CONTACTS}?divisionIds=${sales}&divisionIds=${support}&sortOrder=firstName:asc`,
@@ -299,7 +258,9 @@ for (const dialect of DIALECTS) {
       );
       expect(both.entities.map((c) => c.firstName)).toEqual(['Ann', 'Bob', 'Cid', 'Dan']);
 
-      const unassigned = ok<ContactListing>(await kith.request('GET', `${CONTACTS}?divisionIds=*`));
+      const unassigned = ok<PagedListing<ContactView>>(
+        await kith.request('GET', `${CONTACTS}?divisionIds=*`),
+      );
       expect(unassigned.entities.map((c) => c.firstName)).toEqual(['Eve']);
     });
 
@@ -308,7 +269,9 @@ for (const dialect of DIALECTS) {
         [sales, ...Array.from({ length: n - 1 }, (_, i) => `division-${i}`)]
           .map((id) => `divisionIds=${id}`)
           .join('&');
-      const fifty = ok<ContactListing>(await kith.request('GET', `${CONTACTS}?${ids(50)}`));
+      const fifty = ok<PagedListing<ContactView>>(
+        await kith.request('GET', `${CONTACTS}?${ids(50)}`),
+      );
       expect(fifty.total).toBe(2);
       const error = expectGenesysError(
         await kith.request('GET', `${CONTACTS}?${ids(51)}`),
@@ -320,7 +283,7 @@ for (const dialect of DIALECTS) {
 
     it('never widens visibility through divisionIds', async () => {
       const { token } = await kith.principal(['externalContacts:contact:view'], [sales]);
-      const res = ok<ContactListing>(
+      const res = ok<PagedListing<ContactView>>(
         await kith.request('GET', `${CONTACTS}?divisionIds=${support}`, { token }),
       );
       expect(res.entities).toEqual([]);
@@ -329,16 +292,14 @@ for (const dialect of DIALECTS) {
   });
 
   describe(`contact permissions (${dialect})`, () => {
-    let kith: TestKith;
+    const kith = useTestKith(dialect);
     let sales: string;
     let support: string;
 
     beforeAll(async () => {
-      kith = await startTestKith(dialect);
       sales = await createDivision(kith, 'Sales');
       support = await createDivision(kith, 'Support');
     });
-    afterAll(() => kith.close());
 
     it('creates in a division where the principal holds add', async () => {
       const { token } = await kith.principal(
@@ -376,7 +337,9 @@ for (const dialect of DIALECTS) {
         403,
         'missing.permissions',
       );
-      const listed = ok<ContactListing>(await kith.request('GET', `${CONTACTS}?pageSize=100`));
+      const listed = ok<PagedListing<ContactView>>(
+        await kith.request('GET', `${CONTACTS}?pageSize=100`),
+      );
       expect(listed.entities.map((c) => c.firstName)).not.toContain('Denied');
     });
 
@@ -391,36 +354,16 @@ for (const dialect of DIALECTS) {
       );
 
       // View on Sales, delete only on Support: the contact is visible but not deletable.
-      const viewRole = ok<{ id: string }>(
-        await kith.request('POST', '/api/v2/authorization/roles', {
-          body: { name: 'view only', permissions: ['externalContacts:contact:view'] },
-        }),
-      );
-      const deleteRole = ok<{ id: string }>(
-        await kith.request('POST', '/api/v2/authorization/roles', {
-          body: { name: 'delete only', permissions: ['externalContacts:contact:delete'] },
-        }),
-      );
-      const client = ok<{ id: string; secret: string }>(
-        await kith.request('POST', '/api/v2/oauth/clients', {
-          body: {
-            name: 'mixed grants',
-            roleDivisions: [
-              { roleId: viewRole.id, divisionId: sales },
-              { roleId: deleteRole.id, divisionId: support },
-            ],
-          },
-        }),
-      );
-      const grant = await kith.request('POST', '/oauth/token', {
-        token: null,
-        body: 'grant_type=client_credentials',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
-        },
+      const viewRole = await createRole(kith, 'view only', ['externalContacts:contact:view']);
+      const deleteRole = await createRole(kith, 'delete only', ['externalContacts:contact:delete']);
+      const client = await createClient(kith, {
+        name: 'mixed grants',
+        roleDivisions: [
+          { roleId: viewRole, divisionId: sales },
+          { roleId: deleteRole, divisionId: support },
+        ],
       });
-      const mixed = ok<{ access_token: string }>(grant).access_token;
+      const mixed = await clientToken(kith, client.id, client.secret);
       expect(
         (await kith.request('GET', `${CONTACTS}/${contact.id}`, { token: mixed })).statusCode,
       ).toBe(200);
@@ -473,16 +416,14 @@ for (const dialect of DIALECTS) {
   });
 
   describe(`contact tenancy (${dialect})`, () => {
-    let kith: TestKith;
+    const kith = useTestKith(dialect);
     let otherToken: string;
     let contact: ContactView;
 
     beforeAll(async () => {
-      kith = await startTestKith(dialect);
       otherToken = (await kith.otherOrganization('Other Org')).adminToken;
       contact = await createContact(kith, { firstName: 'Tenant', lastName: 'One' });
     });
-    afterAll(() => kith.close());
 
     it("answers another organization's contact id with 404, not 403", async () => {
       expectGenesysError(
@@ -499,7 +440,7 @@ for (const dialect of DIALECTS) {
     });
 
     it("lists none of another organization's contacts", async () => {
-      const listed = ok<ContactListing>(
+      const listed = ok<PagedListing<ContactView>>(
         await kith.request('GET', `${CONTACTS}?pageSize=100`, { token: otherToken }),
       );
       expect(listed.entities.map((c) => c.id)).not.toContain(contact.id);

@@ -1,76 +1,29 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LightMyRequestResponse } from 'fastify';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../helpers/databases.js';
-import { ADMIN_ID, ADMIN_SECRET, startTestKith, type TestKith } from '../helpers/kith.js';
-
-interface GenesysError {
-  message: string;
-  code: string;
-  status: number;
-  contextId: string;
-  details: { errorCode?: string; fieldName?: string }[];
-}
-
-interface TokenAnswer {
-  access_token: string;
-  token_type: string;
-  expires_in: number;
-}
-
-const HOME = '/api/v2/authorization/divisions/home';
-const CONTACTS = '/api/v2/externalcontacts/contacts';
-
-function expectGenesysError(res: LightMyRequestResponse, status: number, code?: string) {
-  expect(res.statusCode).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body = res.json<GenesysError>();
-  expect(body.status).toBe(status);
-  if (code !== undefined) expect(body.code).toBe(code);
-  expect(body.contextId).toBe(res.headers['x-request-id']);
-  return body;
-}
-
-function basic(id: string, secret: string): string {
-  return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-}
-
-/** POST /oauth/token with a form body, as the Genesys SDK sends it. */
-function postToken(
-  kith: TestKith,
-  fields: Record<string, string>,
-  authorization?: string,
-): Promise<LightMyRequestResponse> {
-  return kith.request('POST', '/oauth/token', {
-    token: null,
-    body: new URLSearchParams(fields).toString(),
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      ...(authorization === undefined ? {} : { authorization }),
-    },
-  });
-}
-
-async function clientToken(kith: TestKith, id: string, secret: string): Promise<string> {
-  const res = await postToken(kith, { grant_type: 'client_credentials' }, basic(id, secret));
-  expect(res.statusCode).toBe(200);
-  return res.json<TokenAnswer>().access_token;
-}
+import {
+  CONTACTS,
+  HOME,
+  basic,
+  clientToken,
+  expectGenesysError,
+  homeDivisionId,
+  postToken,
+  roleIdByName,
+  type TokenAnswer,
+} from '../helpers/http.js';
+import { ADMIN_ID, ADMIN_SECRET, useTestKith } from '../helpers/kith.js';
 
 for (const dialect of DIALECTS) {
   describe(`OAuth tokens (${dialect})`, () => {
-    let kith: TestKith;
+    const kith = useTestKith(dialect);
     let homeId: string;
     let agentRoleId: string;
 
     beforeAll(async () => {
-      kith = await startTestKith(dialect);
-      homeId = (await kith.request('GET', HOME)).json<{ id: string }>().id;
-      const roles = await kith.request('GET', '/api/v2/authorization/roles?name=agent');
-      agentRoleId =
-        roles.json<{ entities: { id: string; name: string }[] }>().entities[0]?.id ?? '';
+      homeId = await homeDivisionId(kith);
+      agentRoleId = await roleIdByName(kith, 'agent');
       expect(agentRoleId).not.toBe('');
     });
-    afterAll(() => kith.close());
 
     it('issues a bearer token for client_credentials with HTTP Basic', async () => {
       const res = await postToken(
@@ -265,12 +218,7 @@ for (const dialect of DIALECTS) {
   });
 
   describe(`token lifetime from the environment (${dialect})`, () => {
-    let kith: TestKith;
-
-    beforeAll(async () => {
-      kith = await startTestKith(dialect, { env: { KITH_TOKEN_TTL_SECONDS: '900' } });
-    });
-    afterAll(() => kith.close());
+    const kith = useTestKith(dialect, { env: { KITH_TOKEN_TTL_SECONDS: '900' } });
 
     it('answers expires_in from KITH_TOKEN_TTL_SECONDS', async () => {
       const res = await postToken(

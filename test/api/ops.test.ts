@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { DIALECTS } from '../helpers/databases.js';
-import { startTestKith, type TestKith } from '../helpers/kith.js';
+import { CONTACTS } from '../helpers/http.js';
+import { useTestKith } from '../helpers/kith.js';
 
 interface OpenApiDocument {
   openapi: string;
@@ -9,16 +10,9 @@ interface OpenApiDocument {
   paths: Record<string, Record<string, unknown>>;
 }
 
-const CONTACTS = '/api/v2/externalcontacts/contacts';
-
 for (const dialect of DIALECTS) {
   describe(`operations endpoints (${dialect})`, () => {
-    let kith: TestKith;
-
-    beforeAll(async () => {
-      kith = await startTestKith(dialect, { env: { KITH_RATE_LIMIT_PER_MINUTE: '1' } });
-    });
-    afterAll(() => kith.close());
+    const kith = useTestKith(dialect, { env: { KITH_RATE_LIMIT_PER_MINUTE: '1' } });
 
     it('answers GET /healthz with {status: "ok"} without a token', async () => {
       const res = await kith.request('GET', '/healthz', { token: null });
@@ -72,12 +66,7 @@ for (const dialect of DIALECTS) {
   });
 
   describe(`health when the database is not ready (${dialect})`, () => {
-    let kith: TestKith;
-
-    beforeAll(async () => {
-      kith = await startTestKith(dialect);
-    });
-    afterAll(() => kith.close());
+    const kith = useTestKith(dialect);
 
     it('answers GET /healthz with 503 while the database is not ready', async () => {
       const app = await buildApp({

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { DialectName } from '../../src/db/database.js';
 import { DIALECTS, openTestDatabase } from '../helpers/databases.js';
+import { basic } from '../helpers/http.js';
 
 /**
  * `node bin/kith.js` as a real child process: start-up, bootstrap credentials, configuration
@@ -157,6 +158,11 @@ async function serve(env: Record<string, string>): Promise<Server> {
   };
 }
 
+/** `kith serve` with the admin client's id and secret given in the environment. */
+function serveWithAdmin(env: Record<string, string>, id: string, secret: string): Promise<Server> {
+  return serve({ ...env, KITH_ADMIN_CLIENT_ID: id, KITH_ADMIN_CLIENT_SECRET: secret });
+}
+
 /** A fresh, empty store: a temporary data dir and, for PostgreSQL, a new schema. */
 interface Store {
   readonly dataDir: string;
@@ -181,10 +187,6 @@ async function freshStore(dialect: DialectName): Promise<Store> {
     };
   }
   return { dataDir, env: { KITH_DATA_DIR: dataDir }, cleanup: removeDir };
-}
-
-function basic(id: string, secret: string): string {
-  return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 }
 
 /** POST /oauth/token with client credentials as HTTP Basic, as the SDK sends them. */
@@ -300,11 +302,7 @@ for (const dialect of DIALECTS) {
         const { env } = await store(dialect);
         const id = `env-admin-${dialect}`;
         const secret = 'env-admin-secret-0123456789abcdef';
-        const server = await serve({
-          ...env,
-          KITH_ADMIN_CLIENT_ID: id,
-          KITH_ADMIN_CLIENT_SECRET: secret,
-        });
+        const server = await serveWithAdmin(env, id, secret);
         expect(server.stdout()).not.toContain('KITH_ADMIN_CLIENT_SECRET=');
 
         const token = await tokenFor(server.url, id, secret);
@@ -326,11 +324,7 @@ for (const dialect of DIALECTS) {
         const { env } = await store(dialect);
         const id = `sigterm-admin-${dialect}`;
         const secret = 'sigterm-admin-secret-0123456789';
-        const server = await serve({
-          ...env,
-          KITH_ADMIN_CLIENT_ID: id,
-          KITH_ADMIN_CLIENT_SECRET: secret,
-        });
+        const server = await serveWithAdmin(env, id, secret);
         const health = await fetch(`${server.url}/healthz`);
         expect(health.status).toBe(200);
 
@@ -446,11 +440,7 @@ for (const dialect of DIALECTS) {
 
     beforeAll(async () => {
       env = (await store(dialect)).env;
-      server = await serve({
-        ...env,
-        KITH_ADMIN_CLIENT_ID: adminId,
-        KITH_ADMIN_CLIENT_SECRET: adminSecret,
-      });
+      server = await serveWithAdmin(env, adminId, adminSecret);
       adminToken = await tokenFor(server.url, adminId, adminSecret);
     }, TEST_TIMEOUT_MS);
 

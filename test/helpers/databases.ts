@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import pg from 'pg';
+import { afterAll } from 'vitest';
 import { openDatabase, type Database, type DialectName } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 
@@ -63,5 +64,24 @@ export async function openTestDatabase(
       await database.destroy();
       await cleanup();
     },
+  };
+}
+
+/**
+ * For a describe block: a function opening a fresh database (as openTestDatabase does) each time
+ * it is called; every database it opened is destroyed after the block's tests.
+ */
+export function freshDatabases(
+  dialect: DialectName,
+  options: { migrate?: boolean } = {},
+): () => Promise<TestDatabase> {
+  const opened: TestDatabase[] = [];
+  afterAll(async () => {
+    for (const database of opened) await database.destroy();
+  });
+  return async () => {
+    const database = await openTestDatabase(dialect, options);
+    opened.push(database);
+    return database;
   };
 }

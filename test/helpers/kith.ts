@@ -13,6 +13,7 @@ import { issueClientToken } from '../../src/auth/auth.service.js';
 import { authenticate } from '../../src/auth/auth.service.js';
 import type { Principal } from '../../src/authorization/access.js';
 import { openTestDatabase, type TestDatabase } from './databases.js';
+import { madeBeforeAll, standIn } from './hooks.js';
 
 export const ADMIN_ID = 'kith-test-admin';
 export const ADMIN_SECRET = 'kith-test-admin-secret-0123456789';
@@ -121,6 +122,31 @@ export async function startTestKith(
       await database.destroy();
     },
   };
+}
+
+/**
+ * For a describe block: a Kith started (as startTestKith does) before its tests and closed after
+ * them. The block can hold it from the start; it answers only in hooks and tests.
+ */
+export function useTestKith(
+  dialect: DialectName,
+  options: { env?: Record<string, string>; redis?: Redis } = {},
+): TestKith {
+  const current = madeBeforeAll(
+    () => startTestKith(dialect, options),
+    (kith) => kith.close(),
+  );
+  return standIn(current, {
+    app: true,
+    database: true,
+    config: true,
+    orgId: true,
+    adminToken: true,
+    request: true,
+    principal: true,
+    otherOrganization: true,
+    close: true,
+  });
 }
 
 /** Registers a user with a password on the default organization, for password-grant tests. */

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createContact, deleteContact } from '../../src/contacts/contact.service.js';
 import { findContact, insertContact } from '../../src/contacts/contact.repository.js';
 import { toContactView, type Contact } from '../../src/contacts/contact.js';
@@ -6,28 +6,12 @@ import { listAuditEntries, recordChange } from '../../src/events/change.reposito
 import { contactTopic, type Change } from '../../src/events/change.js';
 import { newId } from '../../src/common/ids.js';
 import { nowIso } from '../../src/common/time.js';
-import { DIALECTS, openTestDatabase, type TestDatabase } from '../helpers/databases.js';
-import {
-  expectAppError,
-  makeOrganization,
-  signInAdmin,
-  signInClient,
-  type SignedInClient,
-  type TestOrg,
-} from './factories.js';
+import { DIALECTS } from '../helpers/databases.js';
+import { expectAppError, makeOrganization, signInClient, useAdminStore } from './factories.js';
 
 for (const dialect of DIALECTS) {
   describe(`contact changes (${dialect})`, () => {
-    let database: TestDatabase;
-    let org: TestOrg;
-    let admin: SignedInClient;
-
-    beforeAll(async () => {
-      database = await openTestDatabase(dialect);
-      org = await makeOrganization(database.db);
-      admin = await signInAdmin(database.db, org);
-    });
-    afterAll(() => database.destroy());
+    const { database, org, admin } = useAdminStore(dialect);
 
     function eventsOf(entityId: string) {
       return database.db
@@ -176,11 +160,7 @@ for (const dialect of DIALECTS) {
         orgId: org.id,
         divisionId: null,
         type: 'Curated',
-        firstName: 'Orphan',
-        middleName: null,
-        lastName: null,
-        salutation: null,
-        title: null,
+        fields: { firstName: 'Orphan' },
         version: 1,
         createDate: now,
         modifyDate: now,
@@ -188,7 +168,7 @@ for (const dialect of DIALECTS) {
 
       await expect(
         database.db.transaction().execute(async (trx) => {
-          await insertContact(trx, contact);
+          await insertContact(trx, contact, []);
           // A change without a topic breaks the events table's NOT NULL: the database refuses it.
           await recordChange(trx, { ...change(contact.id, 'created'), topic: null as never });
         }),
@@ -246,16 +226,7 @@ for (const dialect of DIALECTS) {
   });
 
   describe(`listAuditEntries (${dialect})`, () => {
-    let database: TestDatabase;
-    let org: TestOrg;
-    let admin: SignedInClient;
-
-    beforeAll(async () => {
-      database = await openTestDatabase(dialect);
-      org = await makeOrganization(database.db);
-      admin = await signInAdmin(database.db, org);
-    });
-    afterAll(() => database.destroy());
+    const { database, org, admin } = useAdminStore(dialect);
 
     it("returns a contact's entries oldest first, as the API shapes them", async () => {
       const contact = await createContact(database.db, admin.principal, { firstName: 'Ada' });

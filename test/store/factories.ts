@@ -5,11 +5,14 @@ import { ALL_DIVISIONS, type Principal } from '../../src/authorization/access.js
 import type { RoleDivision } from '../../src/authorization/grant.repository.js';
 import { authenticate, issueClientToken } from '../../src/auth/auth.service.js';
 import { registerClient } from '../../src/clients/client.service.js';
+import type { DialectName } from '../../src/db/database.js';
 import type { DB } from '../../src/db/schema.js';
 import { findHomeDivision } from '../../src/divisions/division.repository.js';
 import { AppError } from '../../src/errors/app-error.js';
 import { createOrganization } from '../../src/orgs/org.service.js';
 import { findRoleByName } from '../../src/roles/role.repository.js';
+import { openTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { madeBeforeAll, standIn } from '../helpers/hooks.js';
 
 /** A name no other test of the run uses. */
 export function uniqueName(prefix: string): string {
@@ -66,6 +69,51 @@ export async function signInClient(
 /** A client holding the built-in admin role on every division of the organization. */
 export function signInAdmin(db: Kysely<DB>, org: TestOrg): Promise<SignedInClient> {
   return signInClient(db, org.id, [{ roleId: org.adminRoleId, divisionId: ALL_DIVISIONS }]);
+}
+
+/** A fresh database holding one organization, and a client signed in as its admin. */
+export interface AdminStore {
+  readonly database: TestDatabase;
+  readonly org: TestOrg;
+  readonly admin: SignedInClient;
+}
+
+export async function openAdminStore(dialect: DialectName): Promise<AdminStore> {
+  const database = await openTestDatabase(dialect);
+  const org = await makeOrganization(database.db);
+  const admin = await signInAdmin(database.db, org);
+  return { database, org, admin };
+}
+
+/**
+ * For a describe block: an AdminStore opened before its tests and destroyed after them. The
+ * block can hold (and destructure) it from the start; it answers only in hooks and tests.
+ */
+export function useAdminStore(dialect: DialectName): AdminStore {
+  const current = madeBeforeAll(
+    () => openAdminStore(dialect),
+    (store) => store.database.destroy(),
+  );
+  return {
+    database: standIn(() => current().database, {
+      db: true,
+      dialect: true,
+      location: true,
+      destroy: true,
+    }),
+    org: standIn(() => current().org, {
+      id: true,
+      homeDivisionId: true,
+      adminRoleId: true,
+      agentRoleId: true,
+    }),
+    admin: standIn(() => current().admin, {
+      principal: true,
+      clientId: true,
+      secret: true,
+      token: true,
+    }),
+  };
 }
 
 /**

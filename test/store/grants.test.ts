@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ALL_DIVISIONS } from '../../src/authorization/access.js';
 import {
   listRoleDivisions,
@@ -14,15 +14,13 @@ import { createRole, deleteRole, updateRole } from '../../src/roles/role.service
 import { findRole } from '../../src/roles/role.repository.js';
 import { deleteUser, getUser, registerUser } from '../../src/users/user.service.js';
 import { deleteClient, registerClient } from '../../src/clients/client.service.js';
-import { DIALECTS, openTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { DIALECTS } from '../helpers/databases.js';
 import {
   expectAppError,
   makeOrganization,
-  signInAdmin,
   uniqueEmail,
   uniqueName,
-  type SignedInClient,
-  type TestOrg,
+  useAdminStore,
 } from './factories.js';
 
 /** Code-point order, the order listRoleDivisions promises on both dialects. */
@@ -36,16 +34,11 @@ function byRoleThenDivision(
 
 for (const dialect of DIALECTS) {
   describe(`grants (${dialect})`, () => {
-    let database: TestDatabase;
-    let org: TestOrg;
-    let admin: SignedInClient;
+    const { database, org, admin } = useAdminStore(dialect);
     let sales: string;
     let viewer: string;
 
     beforeAll(async () => {
-      database = await openTestDatabase(dialect);
-      org = await makeOrganization(database.db);
-      admin = await signInAdmin(database.db, org);
       sales = (await createDivision(database.db, admin.principal, { name: 'Sales' })).id;
       viewer = (
         await createRole(database.db, admin.principal, {
@@ -54,7 +47,6 @@ for (const dialect of DIALECTS) {
         })
       ).id;
     });
-    afterAll(() => database.destroy());
 
     function grantRows(filter: { subjectId?: string; roleId?: string; divisionId?: string }) {
       let query = database.db.selectFrom('grants').selectAll().where('org_id', '=', org.id);
@@ -267,16 +259,7 @@ for (const dialect of DIALECTS) {
   });
 
   describe(`deleteDivision (${dialect})`, () => {
-    let database: TestDatabase;
-    let org: TestOrg;
-    let admin: SignedInClient;
-
-    beforeAll(async () => {
-      database = await openTestDatabase(dialect);
-      org = await makeOrganization(database.db);
-      admin = await signInAdmin(database.db, org);
-    });
-    afterAll(() => database.destroy());
+    const { database, org, admin } = useAdminStore(dialect);
 
     async function newDivision(): Promise<string> {
       return (await createDivision(database.db, admin.principal, { name: uniqueName('Division') }))
@@ -382,18 +365,12 @@ for (const dialect of DIALECTS) {
   });
 
   describe(`checkRoleDivisions (${dialect})`, () => {
-    let database: TestDatabase;
-    let org: TestOrg;
-    let admin: SignedInClient;
+    const { database, org, admin } = useAdminStore(dialect);
     let sales: string;
 
     beforeAll(async () => {
-      database = await openTestDatabase(dialect);
-      org = await makeOrganization(database.db);
-      admin = await signInAdmin(database.db, org);
       sales = (await createDivision(database.db, admin.principal, { name: 'Sales' })).id;
     });
-    afterAll(() => database.destroy());
 
     it('accepts existing roles on existing divisions and on every division (*)', async () => {
       await expect(

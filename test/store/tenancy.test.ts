@@ -12,7 +12,7 @@ import {
   createContact,
   deleteContact,
   getContact,
-  listContacts,
+  searchContacts,
 } from '../../src/contacts/contact.service.js';
 import {
   createDivision,
@@ -35,7 +35,12 @@ import {
   createOrganization,
   ensureDefaultOrganization,
 } from '../../src/orgs/org.service.js';
-import { DIALECTS, openTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import {
+  DIALECTS,
+  freshDatabases,
+  openTestDatabase,
+  type TestDatabase,
+} from '../helpers/databases.js';
 import {
   expectAppError,
   makeOrganization,
@@ -136,17 +141,7 @@ for (const dialect of DIALECTS) {
   });
 
   describe(`ensureDefaultOrganization (${dialect})`, () => {
-    const opened: TestDatabase[] = [];
-
-    async function freshDatabase(): Promise<TestDatabase> {
-      const database = await openTestDatabase(dialect);
-      opened.push(database);
-      return database;
-    }
-
-    afterAll(async () => {
-      for (const database of opened) await database.destroy();
-    });
+    const freshDatabase = freshDatabases(dialect);
 
     it('creates the default organization once and returns it on every later call', async () => {
       const { db } = await freshDatabase();
@@ -222,16 +217,16 @@ for (const dialect of DIALECTS) {
     it("leaves another organization's contacts out of lists", async () => {
       const { db } = database;
       await createContact(db, adminB.principal, { firstName: 'Bea' });
-      const seenByB = await listContacts(db, adminB.principal, {
+      const seenByB = await searchContacts(db, adminB.principal, {
         page: { pageNumber: 1, pageSize: 100 },
       });
-      expect(seenByB.contacts.map((c) => c.firstName)).toEqual(['Bea']);
+      expect(seenByB.contacts.map((c) => c.fields.firstName)).toEqual(['Bea']);
       expect(seenByB.total).toBe(1);
-      const seenByA = await listContacts(db, adminA.principal, {
+      const seenByA = await searchContacts(db, adminA.principal, {
         page: { pageNumber: 1, pageSize: 100 },
       });
       expect(seenByA.contacts.map((c) => c.id)).toContain(contactA);
-      expect(seenByA.contacts.map((c) => c.firstName)).not.toContain('Bea');
+      expect(seenByA.contacts.map((c) => c.fields.firstName)).not.toContain('Bea');
     });
 
     it("refuses to create a contact in another organization's division", async () => {

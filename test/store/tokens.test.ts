@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   authenticate,
   issueClientToken,
@@ -13,15 +13,13 @@ import {
   registerUser,
   setUserPassword,
 } from '../../src/users/user.service.js';
-import { DIALECTS, openTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { DIALECTS } from '../helpers/databases.js';
 import {
   expectAppError,
   makeOrganization,
-  signInAdmin,
   uniqueEmail,
   uniqueName,
-  type SignedInClient,
-  type TestOrg,
+  useAdminStore,
 } from './factories.js';
 
 const TTL = 3600;
@@ -29,16 +27,7 @@ const BAD_CREDENTIALS = { status: 401, code: 'bad.credentials' } as const;
 
 for (const dialect of DIALECTS) {
   describe(`client tokens (${dialect})`, () => {
-    let database: TestDatabase;
-    let org: TestOrg;
-    let admin: SignedInClient;
-
-    beforeAll(async () => {
-      database = await openTestDatabase(dialect);
-      org = await makeOrganization(database.db);
-      admin = await signInAdmin(database.db, org);
-    });
-    afterAll(() => database.destroy());
+    const { database, org, admin } = useAdminStore(dialect);
 
     /** An agent client on the home division, with its secret. */
     async function agentClient(options: { accessTokenValiditySeconds?: number } = {}) {
@@ -217,17 +206,8 @@ for (const dialect of DIALECTS) {
   });
 
   describe(`user tokens (${dialect})`, () => {
-    let database: TestDatabase;
-    let org: TestOrg;
-    let admin: SignedInClient;
+    const { database, org, admin } = useAdminStore(dialect);
     const PASSWORD = 'correct horse battery';
-
-    beforeAll(async () => {
-      database = await openTestDatabase(dialect);
-      org = await makeOrganization(database.db);
-      admin = await signInAdmin(database.db, org);
-    });
-    afterAll(() => database.destroy());
 
     async function agentUser(password: string | undefined = PASSWORD) {
       const email = uniqueEmail('agent');

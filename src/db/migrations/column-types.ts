@@ -5,10 +5,15 @@ import type { DialectName } from '../database.js';
 export interface ColumnTypes {
   readonly timestamp: RawBuilder<unknown>;
   readonly json: RawBuilder<unknown>;
+  /**
+   * Text compared byte by byte: search keys whose `LIKE 'prefix%'` must use a B-tree index
+   * (PostgreSQL uses one for LIKE only under the C collation; SQLite's default is binary).
+   */
+  readonly key: RawBuilder<unknown>;
 }
 
 export function columnTypes(dialect: DialectName): ColumnTypes {
   return dialect === 'postgres'
-    ? { timestamp: sql`timestamptz`, json: sql`jsonb` }
-    : { timestamp: sql`text`, json: sql`text` };
+    ? { timestamp: sql`timestamptz`, json: sql`jsonb`, key: sql`text collate "C"` }
+    : { timestamp: sql`text`, json: sql`text`, key: sql`text` };
 }

@@ -1,0 +1,44 @@
+import { normalizeEmail } from './identifier.js';
+import { looksLikePhone, phoneDigits, toE164 } from './phone.js';
+import { twitterScreenNameKey, type ContactPoint } from './contact-points.js';
+import { searchKey } from './contact.js';
+
+/** What a `q` asks for: contact points to match exactly and/or a name prefix. */
+export interface SearchTerms {
+  readonly points: readonly ContactPoint[];
+  /** A lower-cased name prefix, matched against first, last and full names. */
+  readonly namePrefix?: string;
+}
+
+/**
+ * Reads a search query (SPEC §9): an email is matched exactly; a phone-like term is normalized
+ * to E.164 (and its digits find non-E.164 numbers); a quoted term is matched as typed (its
+ * digits, not converted); anything else is a name prefix, also tried as a Twitter handle.
+ */
+export function parseSearchQuery(q: string, defaultCountry = 'US'): SearchTerms {
+  const text = q.trim();
+  const quoted = /^"(.*)"$/.exec(text);
+  if (quoted) {
+    const inner = (quoted[1] ?? '').trim();
+    const digits = phoneDigits(inner);
+    const points: ContactPoint[] = [];
+    if (looksLikePhone(inner)) points.push({ kind: 'PhoneDigits', value: digits });
+    const email = normalizeEmail(inner);
+    if (email !== null) points.push({ kind: 'Email', value: email });
+    const name = searchKey(inner);
+    return name === null || points.length > 0 ? { points } : { points, namePrefix: name };
+  }
+  const email = normalizeEmail(text);
+  if (email !== null) return { points: [{ kind: 'Email', value: email }] };
+  if (looksLikePhone(text)) {
+    const points: ContactPoint[] = [{ kind: 'PhoneDigits', value: phoneDigits(text) }];
+    const e164 = toE164(text, defaultCountry);
+    if (e164 !== null) points.push({ kind: 'Phone', value: e164 });
+    return { points };
+  }
+  const name = searchKey(text);
+  const points: ContactPoint[] = [];
+  if (/^@?[A-Za-z0-9_]+$/.test(text))
+    points.push({ kind: 'TwitterScreenName', value: twitterScreenNameKey(text) });
+  return name === null ? { points } : { points, namePrefix: name };
+}

@@ -1,0 +1,35 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { parseJsonOrNull } from '../common/json.js';
+import { nowIso } from '../common/time.js';
+import { DEFAULT_BLOCKLIST } from '../contacts/identifier.js';
+
+/** The organization's identifier blocklist: its own list, or the defaults when it set none. */
+export async function loadBlocklist(db: Kysely<DB>, orgId: string): Promise<readonly string[]> {
+  const row = await db
+    .selectFrom('org_settings')
+    .select('identifier_blocklist')
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
+  return parseJsonOrNull<string[]>(row?.identifier_blocklist ?? null) ?? DEFAULT_BLOCKLIST;
+}
+
+/** Stores the organization's blocklist (lower-cased); null restores the defaults. */
+export async function saveBlocklist(
+  db: Kysely<DB>,
+  orgId: string,
+  values: readonly string[] | null,
+): Promise<void> {
+  const json =
+    values === null
+      ? null
+      : JSON.stringify([...new Set(values.map((v) => v.trim().toLowerCase()))]);
+  const now = nowIso();
+  await db
+    .insertInto('org_settings')
+    .values({ org_id: orgId, identifier_blocklist: json, modified_at: now })
+    .onConflict((oc) =>
+      oc.column('org_id').doUpdateSet({ identifier_blocklist: json, modified_at: now }),
+    )
+    .execute();
+}
