@@ -19,7 +19,11 @@ import { roleRoutes } from './roles/role.routes.js';
 import { clientRoutes } from './clients/client.routes.js';
 import { userRoutes } from './users/user.routes.js';
 import { contactRoutes } from './contacts/contact.routes.js';
+import { contactBulkRoutes } from './contacts/contact-bulk.routes.js';
 import { externalSourceRoutes } from './external-sources/external-source.routes.js';
+import { organizationRoutes } from './organizations/organization.routes.js';
+import { relationshipRoutes } from './relationships/relationship.routes.js';
+import { noteRoutes } from './notes/note.routes.js';
 import { opsRoutes } from './http/ops.routes.js';
 import { countUndeliveredEvents } from './events/change.repository.js';
 
@@ -124,6 +128,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(clientRoutes({ db }));
   await app.register(userRoutes({ db }));
   await app.register(contactRoutes({ db }));
+  await app.register(contactBulkRoutes({ db }));
   await app.register(externalSourceRoutes({ db }));
+  await app.register(organizationRoutes({ db }));
+  await app.register(relationshipRoutes({ db }));
+  await app.register(noteRoutes({ db }));
   return app;
 }

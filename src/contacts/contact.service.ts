@@ -9,6 +9,7 @@ import { loadBlocklist } from '../settings/org-settings.repository.js';
 import { newId } from '../common/ids.js';
 import { nowIso } from '../common/time.js';
 import { checkPage, type PageRequest } from '../common/paging.js';
+import { decodeCursor, encodeCursor } from '../common/cursor.js';
 import { AppError, badRequest, missingPermissions, notFound } from '../errors/app-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { recordChange } from '../events/change.repository.js';
@@ -17,6 +18,7 @@ import {
   deleteContactRow,
   findContact,
   insertContact,
+  scanContacts as scanContactRows,
   searchContacts as searchContactRows,
   updateContact as updateContactRow,
   type ContactSortField,
@@ -389,4 +391,62 @@ export async function searchContacts(
     terms,
     organizationId: request.organizationId,
   });
+}
+
+/** The page sizes a scan accepts, as Genesys documents them. */
+export const SCAN_LIMITS = { min: 10, max: 200 } as const;
+
+/** @throws AppError 400 naming `limit` outside 10–200. */
+export function checkScanLimit(limit: number): void {
+  if (limit < SCAN_LIMITS.min || limit > SCAN_LIMITS.max) {
+    throw badRequest(`limit must be between ${SCAN_LIMITS.min} and ${SCAN_LIMITS.max}`, 'limit');
+  }
+}
+
+/**
+ * The scan filter: one division (`*` for unassigned, the Genesys default) that the principal may
+ * view, or with `allDivisions` every division it holds `permission` on (the `divisionviews/all`
+ * variants, which need `viewAll`).
+ * @throws AppError 403 when the principal may not read what it asked for.
+ */
+export function scanFilter(
+  principal: Principal,
+  viewPermission: string,
+  viewAllPermission: string,
+  request: { divisionId?: string | undefined; allDivisions?: boolean | undefined },
+): ReadFilter {
+  if (request.allDivisions === true) {
+    const filter = readFilter(principal, viewAllPermission);
+    if (filter === null) throw missingPermissions([viewAllPermission]);
+    return filter;
+  }
+  const divisionId =
+    request.divisionId === undefined || request.divisionId === '*' ? null : request.divisionId;
+  requireAccess(principal, viewPermission, divisionId);
+  return divisionId === null
+    ? { divisionIds: [], includeUnassigned: true }
+    : { divisionIds: [divisionId], includeUnassigned: false };
+}
+
+/** One page of a contact scan and the cursor of the next page, if any. */
+export async function scanContacts(
+  db: Kysely<DB>,
+  principal: Principal,
+  request: {
+    divisionId?: string | undefined;
+    allDivisions?: boolean | undefined;
+    cursor?: string | undefined;
+    limit: number;
+  },
+): Promise<{ contacts: Contact[]; next?: string }> {
+  checkScanLimit(request.limit);
+  const filter = scanFilter(principal, VIEW, 'externalContacts:contact:viewAll', request);
+  const scope = `contacts:${request.allDivisions === true ? 'all' : (request.divisionId ?? '*')}`;
+  const afterId = request.cursor === undefined ? undefined : decodeCursor(request.cursor, scope);
+  const rows = await scanContactRows(db, principal.orgId, filter, afterId, request.limit + 1);
+  const contacts = rows.slice(0, request.limit);
+  const last = contacts[contacts.length - 1];
+  return rows.length > request.limit && last !== undefined
+    ? { contacts, next: encodeCursor(last.id, scope) }
+    : { contacts };
 }

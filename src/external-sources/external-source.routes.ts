@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { principalOf } from '../http/fastify-types.js';
 import { STANDARD_ERRORS } from '../http/schemas.js';
+import { cursorListing } from '../http/cursor-listing.js';
 import {
   createExternalSource,
   deleteExternalSource,
@@ -57,7 +58,7 @@ export function externalSourceRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsy
           response: {
             200: Type.Object({
               entities: Type.Array(SourceSchema),
-              cursors: Type.Optional(Type.Object({ after: Type.Optional(Type.String()) })),
+              cursors: Type.Optional(Type.Object({ after: Type.String() })),
               nextUri: Type.Optional(Type.String()),
               selfUri: Type.String(),
             }),
@@ -71,20 +72,12 @@ export function externalSourceRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsy
           principalOf(request),
           request.query,
         );
-        const page: {
-          entities: ReturnType<typeof toExternalSourceView>[];
-          selfUri: string;
-          cursors?: { after: string };
-          nextUri?: string;
-        } = {
-          entities: sources.map(toExternalSourceView),
-          selfUri: `${EXTERNAL_SOURCES_PATH}?limit=${request.query.limit}`,
-        };
-        if (next !== undefined) {
-          page.cursors = { after: next };
-          page.nextUri = `${EXTERNAL_SOURCES_PATH}?limit=${request.query.limit}&cursor=${next}`;
-        }
-        return page;
+        return cursorListing(
+          sources.map(toExternalSourceView),
+          next,
+          EXTERNAL_SOURCES_PATH,
+          request.query,
+        );
       },
     );
 

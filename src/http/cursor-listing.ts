@@ -1,0 +1,25 @@
+/** The Genesys `Cursor*Listing` envelope: a page of entities and the cursor of the next one. */
+export interface CursorListing<T> {
+  entities: T[];
+  cursors?: { after: string };
+  nextUri?: string;
+  selfUri: string;
+}
+
+export function cursorListing<T>(
+  entities: T[],
+  next: string | undefined,
+  path: string,
+  query: Record<string, string | number | undefined>,
+): CursorListing<T> {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query))
+    if (value !== undefined && key !== 'cursor') params.set(key, String(value));
+  const listing: CursorListing<T> = { entities, selfUri: `${path}?${params.toString()}` };
+  if (next !== undefined) {
+    listing.cursors = { after: next };
+    params.set('cursor', next);
+    listing.nextUri = `${path}?${params.toString()}`;
+  }
+  return listing;
+}
