@@ -10,7 +10,7 @@ export function cursorListing<T>(
   entities: T[],
   next: string | undefined,
   path: string,
-  query: Record<string, string | number | undefined>,
+  query: Record<string, string | number | boolean | undefined>,
 ): CursorListing<T> {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query))
