@@ -21,6 +21,7 @@ import { userRoutes } from './users/user.routes.js';
 import { contactRoutes } from './contacts/contact.routes.js';
 import { contactBulkRoutes } from './contacts/contact-bulk.routes.js';
 import { externalSourceRoutes } from './external-sources/external-source.routes.js';
+import { settingsRoutes } from './settings/settings.routes.js';
 import { organizationRoutes } from './organizations/organization.routes.js';
 import { relationshipRoutes } from './relationships/relationship.routes.js';
 import { noteRoutes } from './notes/note.routes.js';
@@ -130,6 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(contactRoutes({ db }));
   await app.register(contactBulkRoutes({ db }));
   await app.register(externalSourceRoutes({ db }));
+  await app.register(settingsRoutes({ db }));
   await app.register(organizationRoutes({ db }));
   await app.register(relationshipRoutes({ db }));
   await app.register(noteRoutes({ db }));

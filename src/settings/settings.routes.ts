@@ -1,0 +1,55 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { principalOf } from '../http/fastify-types.js';
+import { STANDARD_ERRORS } from '../http/schemas.js';
+import { getSettings, updateSettings } from './settings.service.js';
+
+export const SETTINGS_PATH = '/api/v2/externalcontacts/settings';
+
+const SettingsSchema = Type.Object(
+  { identifierBlocklist: Type.Array(Type.String()) },
+  { title: 'ExternalContactsSettings', additionalProperties: true },
+);
+
+export function settingsRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
+  const { db } = deps;
+  return async (app) => {
+    const r = app.withTypeProvider<TypeBoxTypeProvider>();
+    const tags = ['Settings'];
+
+    r.get(
+      SETTINGS_PATH,
+      {
+        schema: {
+          tags,
+          summary: "The organization's External Contacts settings",
+          response: { 200: SettingsSchema, ...STANDARD_ERRORS },
+        },
+      },
+      async (request) => getSettings(db, principalOf(request)),
+    );
+
+    r.put(
+      SETTINGS_PATH,
+      {
+        schema: {
+          tags,
+          summary: 'Change settings: identifierBlocklist (null restores the defaults)',
+          body: Type.Object(
+            {
+              identifierBlocklist: Type.Optional(
+                Type.Union([Type.Array(Type.String()), Type.Null()]),
+              ),
+            },
+            { additionalProperties: true },
+          ),
+          response: { 200: SettingsSchema, ...STANDARD_ERRORS },
+        },
+      },
+      async (request) => updateSettings(db, principalOf(request), request.body),
+    );
+  };
+}
