@@ -41,7 +41,8 @@ export function settingsRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
           body: Type.Object(
             {
               identifierBlocklist: Type.Optional(
-                Type.Union([Type.Array(Type.String()), Type.Null()]),
+                // Null first: with type coercion on, null would otherwise become [""].
+                Type.Union([Type.Null(), Type.Array(Type.String())]),
               ),
             },
             { additionalProperties: true },
