@@ -23,8 +23,11 @@ import { contactBulkRoutes } from './contacts/contact-bulk.routes.js';
 import { externalSourceRoutes } from './external-sources/external-source.routes.js';
 import { settingsRoutes } from './settings/settings.routes.js';
 import { organizationRoutes } from './organizations/organization.routes.js';
+import { organizationBulkRoutes } from './organizations/organization-bulk.routes.js';
 import { relationshipRoutes } from './relationships/relationship.routes.js';
+import { relationshipBulkRoutes } from './relationships/relationship-bulk.routes.js';
 import { noteRoutes } from './notes/note.routes.js';
+import { noteBulkRoutes } from './notes/note-bulk.routes.js';
 import { opsRoutes } from './http/ops.routes.js';
 import { countUndeliveredEvents } from './events/change.repository.js';
 
@@ -133,7 +136,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(externalSourceRoutes({ db }));
   await app.register(settingsRoutes({ db }));
   await app.register(organizationRoutes({ db }));
+  await app.register(organizationBulkRoutes({ db }));
   await app.register(relationshipRoutes({ db }));
+  await app.register(relationshipBulkRoutes({ db }));
   await app.register(noteRoutes({ db }));
+  await app.register(noteBulkRoutes({ db }));
   return app;
 }

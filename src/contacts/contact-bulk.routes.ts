@@ -1,13 +1,19 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { canAccess } from '../authorization/access.js';
-import { BULK_LIMIT, checkBulkSize, runBulk } from '../common/bulk.js';
+import { checkBulkSize, runBulk } from '../common/bulk.js';
 import { badRequest, notFound } from '../errors/app-error.js';
 import { principalOf } from '../http/fastify-types.js';
 import { cursorListing } from '../http/cursor-listing.js';
+import {
+  BulkIdsBody,
+  ScanQuery,
+  bulkEntitiesBody,
+  bulkResponseSchema,
+  cursorListingSchema,
+} from '../http/bulk-schemas.js';
 import { STANDARD_ERRORS } from '../http/schemas.js';
 import { findContact } from './contact.repository.js';
 import { createContact, deleteContact, replaceContact, scanContacts } from './contact.service.js';
@@ -18,42 +24,9 @@ import type { Contact } from './contact.js';
 const ROOT = '/api/v2/externalcontacts';
 const tags = ['External contacts (bulk and scan)'];
 
-const IdsBody = Type.Object({
-  entities: Type.Array(
-    Type.Object(
-      { id: Type.String({ minLength: 1, maxLength: 100 }) },
-      { additionalProperties: true },
-    ),
-    {
-      maxItems: BULK_LIMIT * 10,
-    },
-  ),
-});
-const ContactsBody = Type.Object({
-  entities: Type.Array(ContactBodySchema, { maxItems: BULK_LIMIT * 10 }),
-});
-const BulkResponseSchema = Type.Object(
-  {
-    results: Type.Array(Type.Object({}, { additionalProperties: true })),
-    errorCount: Type.Integer(),
-    errorIndexes: Type.Array(Type.Integer()),
-  },
-  { title: 'BulkContactsResponse' },
-);
-const ScanQuery = Type.Object({
-  limit: Type.Integer({ default: 100 }),
-  cursor: Type.Optional(Type.String({ maxLength: 1000 })),
-  divisionId: Type.Optional(Type.String({ maxLength: 100 })),
-});
-const ScanListing = Type.Object(
-  {
-    entities: Type.Array(ContactSchema),
-    cursors: Type.Optional(Type.Object({ after: Type.String() })),
-    nextUri: Type.Optional(Type.String()),
-    selfUri: Type.String(),
-  },
-  { title: 'CursorContactListing' },
-);
+const ContactsBody = bulkEntitiesBody(ContactBodySchema);
+const BulkResponseSchema = bulkResponseSchema('BulkContactsResponse');
+const ScanListing = cursorListingSchema(ContactSchema, 'CursorContactListing');
 
 export function contactBulkRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
   const { db } = deps;
@@ -77,7 +50,7 @@ export function contactBulkRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync 
     ] as const) {
       r.post(
         path,
-        { schema: { tags, summary, body: IdsBody, response: respond } },
+        { schema: { tags, summary, body: BulkIdsBody, response: respond } },
         async (request) => {
           const principal = principalOf(request);
           checkBulkSize(request.body.entities);
@@ -143,7 +116,7 @@ export function contactBulkRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync 
 
     r.post(
       `${ROOT}/bulk/contacts/remove`,
-      { schema: { tags, summary: 'Bulk delete contacts', body: IdsBody, response: respond } },
+      { schema: { tags, summary: 'Bulk delete contacts', body: BulkIdsBody, response: respond } },
       async (request) => {
         const principal = principalOf(request);
         checkBulkSize(request.body.entities);

@@ -20,6 +20,8 @@ export interface PatchChange {
 }
 
 const SEGMENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// Names that reach an object's prototype: patching them would change every object in the process.
+const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * Reads the JSONPath subset Genesys accepts: `$.` followed by dot-separated property names
@@ -28,7 +30,10 @@ const SEGMENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export function parseFieldPath(field: string, index: number): string[] {
   const segments = field.startsWith('$.') ? field.slice(2).split('.') : [];
-  if (segments.length === 0 || !segments.every((s) => SEGMENT.test(s))) {
+  if (
+    segments.length === 0 ||
+    !segments.every((s) => SEGMENT.test(s) && !FORBIDDEN_SEGMENTS.has(s))
+  ) {
     throw new AppError(
       ErrorCode.badRequest,
       `changes[${index}].field "${field}" is not a supported path: write $. followed by property names, e.g. $.address.city`,

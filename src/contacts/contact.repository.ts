@@ -1,9 +1,16 @@
-import { sql, type Kysely, type SqlBool } from 'kysely';
+import {
+  sql,
+  type Expression,
+  type ExpressionBuilder,
+  type Kysely,
+  type SelectQueryBuilder,
+  type SqlBool,
+} from 'kysely';
 import type { ContactTable, DB } from '../db/schema.js';
 import { parseJson } from '../common/json.js';
 import { offsetOf, type PageRequest } from '../common/paging.js';
 import type { ReadFilter } from '../authorization/access.js';
-import { divisionCondition, startsWith } from '../db/sql.js';
+import { divisionCondition } from '../db/sql.js';
 import type { ContactPoint } from './contact-points.js';
 import type { SearchTerms } from './contact-search.js';
 import {
@@ -182,55 +189,233 @@ export interface ContactQuery {
   readonly organizationId?: string | undefined;
   readonly sort?: { field: ContactSortField; direction: 'asc' | 'desc' } | undefined;
   readonly page: PageRequest;
+  /**
+   * Count at most this many matches: beyond it the total is this number and `partial` is set.
+   * Undefined counts every match, which costs a read of each of them.
+   */
+  readonly countLimit?: number | undefined;
 }
 
-/** A page of the visible contacts matching the query, with the total. */
+export interface ContactSearchResult {
+  readonly contacts: Contact[];
+  /** How many contacts match, or `countLimit` when more do. */
+  readonly total: number;
+  /** More than `countLimit` contacts match: `total` is a floor, not a count. */
+  readonly partial: boolean;
+}
+
+/**
+ * Above this many matches a page is found by walking the visible contacts in id order until it
+ * is full (about pageSize × contacts / matches index entries); up to it, by sorting the ids of
+ * the matches (about `matches` entries, each cheaper). On a million contacts the two cost the
+ * same near 5,000 matches on PostgreSQL and 8,000 on SQLite (bench/RESULTS.md).
+ */
+const WALK_ABOVE = 5000;
+
+/** The keys that start with a prefix, as a half-open range in code point (byte) order. */
+interface KeyRange {
+  readonly from: string;
+  /** The first key past the prefix; undefined when none is (a prefix of U+10FFFF only). */
+  readonly to: string | undefined;
+}
+
+function prefixRange(prefix: string): KeyRange {
+  const points = [...prefix];
+  while (points.length > 0) {
+    const last = (points.pop() as string).codePointAt(0) as number;
+    const next = last === 0xd7ff ? 0xe000 : last + 1;
+    if (next <= 0x10ffff) return { from: prefix, to: points.join('') + String.fromCodePoint(next) };
+  }
+  return { from: prefix, to: undefined };
+}
+
+/*
+ * Three ways to test a key against a name prefix. `LIKE 'p%'` is not one of them: SQLite uses an
+ * index for LIKE only with case_sensitive_like on (its LIKE folds ASCII case), so every name
+ * search read the whole table. A range uses the key's B-tree on both dialects (byte order:
+ * SQLite's BINARY, PostgreSQL's "C" collation of the key columns).
+ */
+function inRange(column: Expression<string | null>, range: KeyRange): Expression<SqlBool> {
+  return range.to === undefined
+    ? sql<SqlBool>`${column} >= ${range.from}`
+    : sql<SqlBool>`(${column} >= ${range.from} and ${column} < ${range.to})`;
+}
+
+/** The negation of inRange, true for NULL too. */
+function outsideRange(column: Expression<string | null>, range: KeyRange): Expression<SqlBool> {
+  return range.to === undefined
+    ? sql<SqlBool>`(${column} is null or ${column} < ${range.from})`
+    : sql<SqlBool>`(${column} is null or ${column} < ${range.from} or ${column} >= ${range.to})`;
+}
+
+/** inRange as a plain test no index can serve, so that a walk in id order stays one. */
+function hasPrefix(column: Expression<string | null>, prefix: string): Expression<SqlBool> {
+  return sql<SqlBool>`substr(${column}, 1, ${[...prefix].length}) = ${prefix}`;
+}
+
+type IdQuery = SelectQueryBuilder<DB, 'contacts', { id: string }>;
+
+/** The contacts a query may return before its terms: its organization, divisions and link. */
+function visible(
+  eb: ExpressionBuilder<DB, 'contacts'>,
+  orgId: string,
+  query: ContactQuery,
+): Expression<SqlBool> {
+  const conditions = [
+    eb('org_id', '=', orgId),
+    divisionCondition(eb.ref('division_id'), query.filter),
+  ];
+  if (query.organizationId !== undefined)
+    conditions.push(eb('external_organization_id', '=', query.organizationId));
+  return eb.and(conditions);
+}
+
+/** Ids of the contacts holding any of the points: one exact index lookup each. */
+function pointContactIds(db: Kysely<DB>, orgId: string, points: readonly ContactPoint[]) {
+  const lookups = points.map((point) =>
+    db
+      .selectFrom('contact_points')
+      .select('contact_id as id')
+      .where('org_id', '=', orgId)
+      .where('kind', '=', point.kind)
+      .where('value', '=', point.value),
+  );
+  return lookups
+    .slice(1)
+    .reduce((all, lookup) => all.unionAll(lookup), lookups[0] as (typeof lookups)[0]);
+}
+
+/**
+ * Ids of the visible contacts matching the terms, as a UNION ALL of queries that never overlap,
+ * so that it has no duplicates and can stop at a LIMIT: last name in the prefix range; full
+ * name in it (last name not); a contact point (neither name). Each reads one index range.
+ * First names need no query of their own: the full-name key starts with the first-name key,
+ * so every first-name match is a full-name match. Undefined when the terms match nothing.
+ */
+function matchingIds(
+  db: Kysely<DB>,
+  orgId: string,
+  query: ContactQuery,
+  terms: SearchTerms,
+): IdQuery | undefined {
+  const ids = () =>
+    db
+      .selectFrom('contacts')
+      .select('id')
+      .where((eb) => visible(eb, orgId, query));
+  const parts: IdQuery[] = [];
+  const range = terms.namePrefix === undefined ? undefined : prefixRange(terms.namePrefix);
+  if (range !== undefined) {
+    parts.push(ids().where((eb) => inRange(eb.ref('last_name_key'), range)));
+    parts.push(
+      ids()
+        .where((eb) => inRange(eb.ref('full_name_key'), range))
+        .where((eb) => outsideRange(eb.ref('last_name_key'), range)),
+    );
+  }
+  if (terms.points.length > 0) {
+    let byPoint = ids().where('id', 'in', pointContactIds(db, orgId, terms.points));
+    if (range !== undefined) {
+      byPoint = byPoint
+        .where((eb) => outsideRange(eb.ref('last_name_key'), range))
+        .where((eb) => outsideRange(eb.ref('full_name_key'), range));
+    }
+    parts.push(byPoint);
+  }
+  if (parts.length === 0) return undefined;
+  return parts.slice(1).reduce((all, part) => all.unionAll(part), parts[0] as IdQuery);
+}
+
+/**
+ * Ids of the visible contacts matching the terms in id order, found by walking an index of
+ * (org_id, id, division_id, last_name_key, full_name_key) and testing each entry: for broad
+ * terms this reaches a page after a few thousand entries, where collecting the matches would
+ * read all of them.
+ */
+function walkingIds(db: Kysely<DB>, orgId: string, query: ContactQuery, terms: SearchTerms) {
+  const prefix = terms.namePrefix;
+  return db
+    .selectFrom('contacts')
+    .select('id')
+    .where((eb) => visible(eb, orgId, query))
+    .where((eb) => {
+      const tests: Expression<SqlBool>[] = [];
+      if (prefix !== undefined) {
+        tests.push(hasPrefix(eb.ref('last_name_key'), prefix));
+        tests.push(hasPrefix(eb.ref('full_name_key'), prefix));
+      }
+      if (terms.points.length > 0)
+        tests.push(eb('id', 'in', pointContactIds(db, orgId, terms.points)));
+      return eb.or(tests);
+    })
+    .orderBy('id');
+}
+
+/**
+ * A page of the visible contacts matching the query, in id (creation) order unless sorted, with
+ * the total. Without a sort, the cost follows the page and `countLimit`, not the number of
+ * matches: the count stops at its limit, and the page of a broad query comes from a walk in id
+ * order. With a sort, every match is read.
+ */
 export async function searchContacts(
   db: Kysely<DB>,
   orgId: string,
   query: ContactQuery,
-): Promise<{ contacts: Contact[]; total: number }> {
-  let base = db
-    .selectFrom('contacts')
-    .where('org_id', '=', orgId)
-    .where((eb) => divisionCondition(eb.ref('division_id'), query.filter));
-  if (query.organizationId !== undefined)
-    base = base.where('external_organization_id', '=', query.organizationId);
-  const terms = query.terms;
-  if (terms !== undefined) {
-    const prefix = terms.namePrefix;
-    base = base.where((eb) => {
-      const ors = [];
-      if (prefix !== undefined) {
-        ors.push(startsWith(eb.ref('first_name_key'), prefix));
-        ors.push(startsWith(eb.ref('last_name_key'), prefix));
-        ors.push(startsWith(eb.ref('full_name_key'), prefix));
-      }
-      for (const point of terms.points) {
-        ors.push(
-          eb(
-            'id',
-            'in',
-            eb
-              .selectFrom('contact_points')
-              .select('contact_id')
-              .where('org_id', '=', orgId)
-              .where('kind', '=', point.kind)
-              .where('value', '=', point.value),
-          ),
-        );
-      }
-      return ors.length === 0 ? sql<SqlBool>`1 = 0` : eb.or(ors);
-    });
+): Promise<ContactSearchResult> {
+  const { page, sort, terms } = query;
+  const matches =
+    terms === undefined
+      ? db
+          .selectFrom('contacts')
+          .select('id')
+          .where((eb) => visible(eb, orgId, query))
+      : matchingIds(db, orgId, query, terms);
+  if (matches === undefined) return { contacts: [], total: 0, partial: false };
+
+  // Counting on to WALK_ABOVE tells which way to the page is shorter.
+  const limit = query.countLimit;
+  const countTo = limit === undefined ? undefined : Math.max(limit, WALK_ABOVE) + 1;
+  const { n } = await db
+    .selectFrom((countTo === undefined ? matches : matches.limit(countTo)).as('m'))
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  const found = Number(n);
+  const partial = limit !== undefined && found > limit;
+  const total = limit !== undefined && found > limit ? limit : found;
+  if (found <= offsetOf(page)) return { contacts: [], total, partial };
+
+  const rows = db.selectFrom('contacts').selectAll().where('org_id', '=', orgId);
+  if (terms === undefined || sort !== undefined) {
+    let selected =
+      terms === undefined
+        ? rows.where((eb) => visible(eb, orgId, query))
+        : rows.where('id', 'in', matches);
+    if (sort !== undefined) {
+      const column = SORT_COLUMNS[sort.field];
+      // Contacts without the field come last either way; the dialects disagree on where NULLs go.
+      selected = selected.orderBy(sql`${sql.ref(column)} is null`).orderBy(column, sort.direction);
+    }
+    const result = await selected
+      .orderBy('id')
+      .limit(page.pageSize)
+      .offset(offsetOf(page))
+      .execute();
+    return { contacts: result.map(rowToContact), total, partial };
   }
-  let select = base.selectAll();
-  if (query.sort !== undefined)
-    select = select.orderBy(SORT_COLUMNS[query.sort.field], query.sort.direction);
-  const [rows, count] = await Promise.all([
-    select.orderBy('id').limit(query.page.pageSize).offset(offsetOf(query.page)).execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return { contacts: rows.map(rowToContact), total: Number(count.n) };
+  // The page's ids first, then their rows: reading the row of every match to sort them would
+  // cost a heap fetch each on PostgreSQL. Sorting the ids of a few thousand matches is cheap;
+  // past WALK_ABOVE, walking ids in order reaches the page sooner.
+  const pageIds =
+    countTo !== undefined && found >= countTo
+      ? walkingIds(db, orgId, query, terms).limit(page.pageSize).offset(offsetOf(page))
+      : db
+          .selectFrom(matches.as('m'))
+          .select('m.id')
+          .orderBy('m.id')
+          .limit(page.pageSize)
+          .offset(offsetOf(page));
+  const result = await rows.where('id', 'in', pageIds).orderBy('id').execute();
+  return { contacts: result.map(rowToContact), total, partial };
 }
 
 /** One page of visible contacts after `afterId`, in id (creation) order: the scan endpoints. */

@@ -4,13 +4,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { pagedListing } from '../common/paging.js';
+import { etagOf } from '../common/etag.js';
 import { principalOf } from '../http/fastify-types.js';
 import { STANDARD_ERRORS } from '../http/schemas.js';
 import { badRequest } from '../errors/app-error.js';
 import {
   createContact,
   deleteContact,
-  etagOf,
   getContact,
   patchContact,
   promoteContact,
@@ -24,7 +24,8 @@ import {
   releaseIdentifier,
   reverseLookup,
 } from './identifier.service.js';
-import { renderContact, renderContacts } from './contact.views.js';
+import { parseExpand, splitListParam } from '../common/list-params.js';
+import { CONTACT_EXPANSIONS, renderContact, renderContacts } from './contact.views.js';
 import {
   ContactBodySchema,
   ContactListingSchema,
@@ -34,6 +35,13 @@ import {
   PatchRequestSchema,
 } from './contact.schemas.js';
 import { CONTACTS_PATH } from './contact.js';
+
+/** What reverse lookup expands: the contacts' fields, named as Genesys names them. */
+const REVERSE_LOOKUP_EXPANSIONS = [
+  'contacts.externalOrganization',
+  'externalDataSources',
+  'division',
+];
 
 const Params = Type.Object({ contactId: Type.String({ minLength: 1, maxLength: 100 }) });
 const tags = ['External contacts'];
@@ -65,13 +73,18 @@ export function contactRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
         const { pageSize, pageNumber, q, sortOrder, divisionIds, expand } = request.query;
         const principal = principalOf(request);
         const page = { pageSize, pageNumber };
-        const { contacts, total } = await searchContacts(db, principal, {
+        const { contacts, total, partial } = await searchContacts(db, principal, {
           page,
           q,
           sortOrder,
-          divisionIds,
+          divisionIds: splitListParam(divisionIds),
         });
-        const entities = await renderContacts(db, principal, contacts, expand);
+        const entities = await renderContacts(
+          db,
+          principal,
+          contacts,
+          parseExpand(expand, CONTACT_EXPANSIONS),
+        );
         return {
           ...pagedListing(entities, total, page, CONTACTS_PATH, {
             q,
@@ -79,7 +92,7 @@ export function contactRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
             divisionIds,
             expand,
           }),
-          partialResults: false,
+          partialResults: partial,
         };
       },
     );
@@ -117,7 +130,12 @@ export function contactRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
         const principal = principalOf(request);
         const contact = await getContact(db, principal, request.params.contactId);
         void reply.header('etag', etagOf(contact.version));
-        return renderContact(db, principal, contact, request.query.expand);
+        return renderContact(
+          db,
+          principal,
+          contact,
+          parseExpand(request.query.expand, CONTACT_EXPANSIONS),
+        );
       },
     );
 
@@ -135,7 +153,12 @@ export function contactRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
       async (request) => {
         const principal = principalOf(request);
         const contact = await getContact(db, principal, request.params.contactId);
-        return renderContact(db, principal, contact, request.query.expand);
+        return renderContact(
+          db,
+          principal,
+          contact,
+          parseExpand(request.query.expand, CONTACT_EXPANSIONS),
+        );
       },
     );
 
@@ -286,7 +309,12 @@ export function contactRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
         async (request) => {
           const principal = principalOf(request);
           const contact = await lookupContact(db, principal, request.body);
-          return renderContact(db, principal, contact, request.query.expand);
+          return renderContact(
+            db,
+            principal,
+            contact,
+            parseExpand(request.query.expand, CONTACT_EXPANSIONS),
+          );
         },
       );
     }
@@ -316,7 +344,9 @@ export function contactRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
         const { lookupVal, expand, divisionId } = request.query;
         if (lookupVal.trim() === '') throw badRequest('lookupVal is required', 'lookupVal');
         const contacts = await reverseLookup(db, principal, lookupVal, divisionId);
-        const expandContacts = (expand ?? []).map((e) => e.replace(/^contacts\./, ''));
+        const expandContacts = parseExpand(expand, REVERSE_LOOKUP_EXPANSIONS).map((e) =>
+          e.replace(/^contacts\./, ''),
+        );
         return {
           contacts: await renderContacts(db, principal, contacts, expandContacts),
           externalOrganizations: [],

@@ -9,7 +9,8 @@ import { loadBlocklist } from '../settings/org-settings.repository.js';
 import { newId } from '../common/ids.js';
 import { nowIso } from '../common/time.js';
 import { checkPage, type PageRequest } from '../common/paging.js';
-import { decodeCursor, encodeCursor } from '../common/cursor.js';
+import { checkIfMatch } from '../common/etag.js';
+import { checkScanLimit, scanFilter, scanPage, type ScanRequest } from '../common/scan.js';
 import { AppError, badRequest, missingPermissions, notFound } from '../errors/app-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { recordChange } from '../events/change.repository.js';
@@ -21,9 +22,13 @@ import {
   scanContacts as scanContactRows,
   searchContacts as searchContactRows,
   updateContact as updateContactRow,
+  type ContactSearchResult,
   type ContactSortField,
 } from './contact.repository.js';
 import { deleteClaimsOf } from './claim.repository.js';
+import { deleteNotesOf } from '../notes/note.repository.js';
+import { findOrganization } from '../organizations/organization.repository.js';
+import { ORGANIZATION_VIEW } from '../organizations/organization.service.js';
 import { contactPoints } from './contact-points.js';
 import { parseSearchQuery } from './contact-search.js';
 import { normalizeContactFields, type ContactInput } from './contact-validation.js';
@@ -68,34 +73,40 @@ export function contactReadFilter(
 }
 
 /**
- * Checks what the fields refer to: external sources and the linked organization must exist in
- * the organization.
+ * Checks what the fields refer to: external sources must exist, and the linked organization must
+ * exist and be visible to the principal. References the contact already had (`previous`) are
+ * kept without a check, so a contact whose source was deleted since can still be edited.
  * @throws AppError 400 naming the field.
  */
 async function checkReferences(
   db: Kysely<DB>,
-  orgId: string,
+  principal: Principal,
   fields: ContactFields,
+  previous?: ContactFields,
 ): Promise<void> {
-  const sourceIds = [...new Set((fields.externalIds ?? []).map((e) => e.externalSource.id))];
+  const orgId = principal.orgId;
+  const kept = new Set((previous?.externalIds ?? []).map((e) => e.externalSource.id));
+  const externalIds = fields.externalIds ?? [];
+  const sourceIds = [
+    ...new Set(externalIds.map((e) => e.externalSource.id).filter((id) => !kept.has(id))),
+  ];
   const known = await existingExternalSourceIds(db, orgId, sourceIds);
-  const index = (fields.externalIds ?? []).findIndex((e) => !known.has(e.externalSource.id));
+  const index = externalIds.findIndex(
+    (e) => !kept.has(e.externalSource.id) && !known.has(e.externalSource.id),
+  );
   if (index >= 0) {
     throw badRequest(
-      `External source ${fields.externalIds?.[index]?.externalSource.id ?? ''} does not exist; create it with POST /api/v2/externalcontacts/externalsources`,
+      `External source ${externalIds[index]?.externalSource.id ?? ''} does not exist; create it with POST /api/v2/externalcontacts/externalsources`,
       `externalIds[${index}].externalSource.id`,
     );
   }
   const orgRef = fields.externalOrganization?.id;
-  if (orgRef !== undefined) {
-    const row = await db
-      .selectFrom('organizations')
-      .select('id')
-      .where('org_id', '=', orgId)
-      .where('id', '=', orgRef)
-      .executeTakeFirst();
-    if (!row)
+  if (orgRef !== undefined && orgRef !== previous?.externalOrganization?.id) {
+    const organization = await findOrganization(db, orgId, orgRef);
+    // One that exists in a division the principal cannot see reads as missing: ids leak nothing.
+    if (!organization || !canAccess(principal, ORGANIZATION_VIEW, organization.divisionId)) {
       throw badRequest(`External organization ${orgRef} does not exist`, 'externalOrganization.id');
+    }
   }
 }
 
@@ -149,30 +160,12 @@ export async function createContact(
     modifyDate: now,
   };
   await db.transaction().execute(async (trx) => {
-    await checkReferences(trx, principal.orgId, fields);
+    await checkReferences(trx, principal, fields);
     const blocklist = await loadBlocklist(trx, principal.orgId);
     await insertContact(trx, contact, contactPoints(fields, blocklist));
     await record(trx, principal, 'created', principal.orgId, null, contact);
   });
   return contact;
-}
-
-/** The quoted version of a contact, its ETag. */
-export function etagOf(version: number): string {
-  return `"${version}"`;
-}
-
-/** @throws AppError 412 when `ifMatch` names another version than the current one. */
-function checkIfMatch(ifMatch: string | undefined, contact: Contact): void {
-  if (ifMatch === undefined || ifMatch.trim() === '*') return;
-  const wanted = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, ''));
-  if (!wanted.includes(etagOf(contact.version))) {
-    throw new AppError(
-      ErrorCode.preconditionFailed,
-      `The contact changed since you read it (now at version ${contact.version}, ETag ${etagOf(contact.version)}); fetch it again and reapply your change`,
-      412,
-    );
-  }
 }
 
 /** An edit by a person or client curates a temporary contact. */
@@ -194,9 +187,9 @@ async function writeFields(
   return db.transaction().execute(async (trx) => {
     const current = await getContact(trx, principal, id);
     requireAccess(principal, EDIT, current.divisionId);
-    checkIfMatch(ifMatch, current);
+    checkIfMatch(ifMatch, current.version, 'contact');
     const fields = makeFields(current);
-    await checkReferences(trx, principal.orgId, fields);
+    await checkReferences(trx, principal, fields, current.fields);
     const updated: Contact = {
       ...current,
       fields,
@@ -284,7 +277,7 @@ export async function patchContact(
   });
 }
 
-/** Deletes a contact, its contact points and its claims. */
+/** Deletes a contact, its contact points, its claims and its notes. */
 export async function deleteContact(
   db: Kysely<DB>,
   principal: Principal,
@@ -295,6 +288,7 @@ export async function deleteContact(
     requireAccess(principal, DELETE, contact.divisionId);
     await deleteClaimsOf(trx, principal.orgId, 'contact', id);
     await deleteContactRow(trx, principal.orgId, id);
+    await deleteNotesOf(trx, principal.orgId, 'contact', id);
     await record(trx, principal, 'deleted', principal.orgId, contact, null);
   });
 }
@@ -367,16 +361,24 @@ function parseSort(
 }
 
 /**
+ * The deepest a contact listing pages (pageNumber × pageSize), and so the most matches it
+ * counts: past it a listing answers total 1,000 with partialResults true, as counting 100,000
+ * matches of "a" would cost a read of each of them, on every page.
+ */
+const MAX_RECORDS = 1000;
+
+/**
  * Searches the contacts visible to the principal (SPEC §9): names by prefix, emails, phones
- * (normalized to E.164 unless quoted), non-E.164 numbers by their digits.
+ * (normalized to E.164 unless quoted), non-E.164 numbers by their digits. The total is exact
+ * up to 1,000; beyond, it is 1,000 and `partial` is true.
  * @throws AppError 400 for paging beyond 1,000 records, more than 50 divisions or a bad sort.
  */
 export async function searchContacts(
   db: Kysely<DB>,
   principal: Principal,
   request: ContactSearchRequest,
-): Promise<{ contacts: Contact[]; total: number }> {
-  const page = checkPage(request.page, { maxPageSize: 100, maxRecords: 1000 });
+): Promise<ContactSearchResult> {
+  const page = checkPage(request.page, { maxPageSize: 100, maxRecords: MAX_RECORDS });
   if (request.divisionIds !== undefined && request.divisionIds.length > 50) {
     throw badRequest('divisionIds takes at most 50 divisions', 'divisionIds');
   }
@@ -390,63 +392,20 @@ export async function searchContacts(
     page,
     terms,
     organizationId: request.organizationId,
+    countLimit: MAX_RECORDS,
   });
-}
-
-/** The page sizes a scan accepts, as Genesys documents them. */
-export const SCAN_LIMITS = { min: 10, max: 200 } as const;
-
-/** @throws AppError 400 naming `limit` outside 10–200. */
-export function checkScanLimit(limit: number): void {
-  if (limit < SCAN_LIMITS.min || limit > SCAN_LIMITS.max) {
-    throw badRequest(`limit must be between ${SCAN_LIMITS.min} and ${SCAN_LIMITS.max}`, 'limit');
-  }
-}
-
-/**
- * The scan filter: one division (`*` for unassigned, the Genesys default) that the principal may
- * view, or with `allDivisions` every division it holds `permission` on (the `divisionviews/all`
- * variants, which need `viewAll`).
- * @throws AppError 403 when the principal may not read what it asked for.
- */
-export function scanFilter(
-  principal: Principal,
-  viewPermission: string,
-  viewAllPermission: string,
-  request: { divisionId?: string | undefined; allDivisions?: boolean | undefined },
-): ReadFilter {
-  if (request.allDivisions === true) {
-    const filter = readFilter(principal, viewAllPermission);
-    if (filter === null) throw missingPermissions([viewAllPermission]);
-    return filter;
-  }
-  const divisionId =
-    request.divisionId === undefined || request.divisionId === '*' ? null : request.divisionId;
-  requireAccess(principal, viewPermission, divisionId);
-  return divisionId === null
-    ? { divisionIds: [], includeUnassigned: true }
-    : { divisionIds: [divisionId], includeUnassigned: false };
 }
 
 /** One page of a contact scan and the cursor of the next page, if any. */
 export async function scanContacts(
   db: Kysely<DB>,
   principal: Principal,
-  request: {
-    divisionId?: string | undefined;
-    allDivisions?: boolean | undefined;
-    cursor?: string | undefined;
-    limit: number;
-  },
+  request: ScanRequest,
 ): Promise<{ contacts: Contact[]; next?: string }> {
   checkScanLimit(request.limit);
   const filter = scanFilter(principal, VIEW, 'externalContacts:contact:viewAll', request);
-  const scope = `contacts:${request.allDivisions === true ? 'all' : (request.divisionId ?? '*')}`;
-  const afterId = request.cursor === undefined ? undefined : decodeCursor(request.cursor, scope);
-  const rows = await scanContactRows(db, principal.orgId, filter, afterId, request.limit + 1);
-  const contacts = rows.slice(0, request.limit);
-  const last = contacts[contacts.length - 1];
-  return rows.length > request.limit && last !== undefined
-    ? { contacts, next: encodeCursor(last.id, scope) }
-    : { contacts };
+  const { items, next } = await scanPage('contacts', request, (afterId, limit) =>
+    scanContactRows(db, principal.orgId, filter, afterId, limit),
+  );
+  return next === undefined ? { contacts: items } : { contacts: items, next };
 }

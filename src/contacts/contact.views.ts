@@ -33,11 +33,12 @@ async function divisionNames(
 /** Loads the linked organizations in wire shape, for `expand=externalOrganization`. */
 async function organizations(
   db: Kysely<DB>,
-  orgId: string,
+  principal: Principal,
   ids: readonly string[],
 ): Promise<Map<string, Record<string, unknown>>> {
   if (ids.length === 0) return new Map();
-  return findOrganizationViews(db, orgId, ids);
+  // Only organizations the principal may see are expanded; the others stay a bare reference.
+  return findOrganizationViews(db, principal.orgId, ids, principal);
 }
 
 /**
@@ -60,7 +61,7 @@ export async function renderContacts(
       : undefined,
     wants.has('identifiers') ? identifiersByContact(db, principal.orgId, ids) : undefined,
     wants.has('externalOrganization')
-      ? organizations(db, principal.orgId, [
+      ? organizations(db, principal, [
           ...new Set(
             contacts.flatMap((c) =>
               c.fields.externalOrganization ? [c.fields.externalOrganization.id] : [],

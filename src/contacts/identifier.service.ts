@@ -299,7 +299,7 @@ export async function reverseLookup(
   }
   if (
     isBlockedValue(
-      point.kind === 'Email' ? 'Email' : 'Phone',
+      point.kind === 'TwitterScreenName' ? 'SocialTwitter' : point.kind,
       point.value,
       await loadBlocklist(db, principal.orgId),
     )

@@ -1,3 +1,4 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { toE164 } from './phone.js';
 
 /** The identifier types of SPEC §4, as Genesys names them. */
@@ -105,9 +106,15 @@ export function isBlockedValue(
   if (blocklist.includes(lowered)) return true;
   if (type === 'Phone' || type === 'SocialWhatsapp' || type === 'PhoneDigits') {
     const digits = lowered.replace(/\D/g, '');
-    // The country code may differ from the rest (+1 000 000 0000): judge the last 7+ digits.
-    const national = digits.length > 7 ? digits.slice(-Math.min(digits.length - 1, 10)) : digits;
-    if (digits.length === 0 || /^(\d)\1*$/.test(national)) return true;
+    if (digits.length === 0) return true;
+    // Judge the national number (the country code differs from the rest in +1 000 000 0000);
+    // for typed digits, whose country code is unknown, the last ten digits stand for it.
+    const parsed = lowered.startsWith('+') ? parsePhoneNumberFromString(lowered) : undefined;
+    const candidates = [
+      parsed?.nationalNumber ?? digits,
+      digits.length > 10 ? digits.slice(-10) : digits,
+    ];
+    if (candidates.some((national) => /^(\d)\1*$/.test(national))) return true;
   }
   return false;
 }

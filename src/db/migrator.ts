@@ -2,6 +2,7 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } f
 import type { DialectName } from './database.js';
 import * as foundation from './migrations/2026-11-28-0001-foundation.js';
 import * as contactData from './migrations/2026-11-28-0002-contact-data.js';
+import * as searchIndexes from './migrations/2026-11-28-0003-search-indexes.js';
 
 interface DialectMigration {
   up(db: Kysely<any>, dialect: DialectName): Promise<void>;
@@ -12,6 +13,7 @@ interface DialectMigration {
 const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-11-28-0001-foundation': foundation,
   '2026-11-28-0002-contact-data': contactData,
+  '2026-11-28-0003-search-indexes': searchIndexes,
 };
 
 async function migrator(db: Kysely<any>, dialect: DialectName): Promise<Migrator> {

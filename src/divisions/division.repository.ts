@@ -139,8 +139,8 @@ export async function existingDivisionIds(
 }
 
 /**
- * How many records (contacts, users) live in the division; a division that holds records cannot
- * be deleted.
+ * How many records (contacts, organizations, users) live in the division; a division that holds
+ * records cannot be deleted. Relationships live in their organization's division.
  */
 export async function countDivisionRecords(
   db: Kysely<DB>,
@@ -148,7 +148,7 @@ export async function countDivisionRecords(
   id: string,
 ): Promise<number> {
   let total = 0;
-  for (const table of ['contacts', 'users'] as const) {
+  for (const table of ['contacts', 'organizations', 'users'] as const) {
     const row = await db
       .selectFrom(table)
       .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -15,7 +15,31 @@ import {
   listExternalSources as listRows,
   updateExternalSource as updateRow,
 } from './external-source.repository.js';
-import type { ExternalSource } from './external-source.js';
+import { toExternalSourceView, type ExternalSource } from './external-source.js';
+import { recordChange } from '../events/change.repository.js';
+import type { ChangeKind } from '../events/change.js';
+
+/** Records a change to an external source in the outbox and the audit log (same transaction). */
+async function recordSourceChange(
+  db: Kysely<DB>,
+  principal: Principal,
+  kind: ChangeKind,
+  before: ExternalSource | null,
+  after: ExternalSource | null,
+): Promise<void> {
+  const subject = (after ?? before) as ExternalSource;
+  await recordChange(db, {
+    orgId: principal.orgId,
+    topic: `v2.externalcontacts.externalsources.${subject.id}`,
+    kind,
+    entityType: 'externalSource',
+    entityId: subject.id,
+    divisionId: null,
+    principal,
+    before: before && toExternalSourceView(before),
+    after: after && toExternalSourceView(after),
+  });
+}
 
 export interface ExternalSourceInput {
   name: string;
@@ -128,6 +152,7 @@ export async function createExternalSource(
           modifiedAt: now,
         };
         await insertExternalSource(trx, source);
+        await recordSourceChange(trx, principal, 'created', null, source);
         return source;
       }),
     'An external source with that name already exists',
@@ -152,6 +177,7 @@ export async function updateExternalSource(
           throw conflict(`An external source named "${holder.name}" already exists`);
         const updated: ExternalSource = { ...current, ...clean, modifiedAt: nowIso() };
         await updateRow(trx, updated);
+        await recordSourceChange(trx, principal, 'updated', current, updated);
         return updated;
       }),
     'An external source with that name already exists',
@@ -167,7 +193,10 @@ export async function deleteExternalSource(
   id: string,
 ): Promise<void> {
   requirePermission(principal, 'externalContacts:externalSource:delete');
-  const current = await findExternalSource(db, principal.orgId, id);
-  if (!current) throw notFound('External source', id);
-  await deleteRow(db, principal.orgId, id);
+  await db.transaction().execute(async (trx) => {
+    const current = await findExternalSource(trx, principal.orgId, id);
+    if (!current) throw notFound('External source', id);
+    await deleteRow(trx, principal.orgId, id);
+    await recordSourceChange(trx, principal, 'deleted', current, null);
+  });
 }

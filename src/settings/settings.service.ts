@@ -3,6 +3,7 @@ import type { DB } from '../db/schema.js';
 import type { Principal } from '../authorization/access.js';
 import { requirePermission } from '../authorization/guard.js';
 import { badRequest } from '../errors/app-error.js';
+import { recordChange } from '../events/change.repository.js';
 import { loadBlocklist, saveBlocklist } from './org-settings.repository.js';
 
 /** The organization's External Contacts settings (a Kith extension of Genesys' settings). */
@@ -47,7 +48,21 @@ export async function updateSettings(
           `identifierBlocklist[${long}]`,
         );
     }
-    await saveBlocklist(db, principal.orgId, list);
+    await db.transaction().execute(async (trx) => {
+      const before = await loadBlocklist(trx, principal.orgId);
+      await saveBlocklist(trx, principal.orgId, list);
+      await recordChange(trx, {
+        orgId: principal.orgId,
+        topic: 'v2.externalcontacts.settings',
+        kind: 'updated',
+        entityType: 'settings',
+        entityId: principal.orgId,
+        divisionId: null,
+        principal,
+        before: { identifierBlocklist: before },
+        after: { identifierBlocklist: await loadBlocklist(trx, principal.orgId) },
+      });
+    });
   }
   return { identifierBlocklist: [...(await loadBlocklist(db, principal.orgId))] };
 }

@@ -8,8 +8,9 @@ import { DIALECTS, freshDatabases, type TestDatabase } from '../helpers/database
 
 const FOUNDATION = '2026-11-28-0001-foundation';
 const CONTACT_DATA = '2026-11-28-0002-contact-data';
+const SEARCH_INDEXES = '2026-11-28-0003-search-indexes';
 /** Every migration, oldest first. */
-const MIGRATIONS = [FOUNDATION, CONTACT_DATA];
+const MIGRATIONS = [FOUNDATION, CONTACT_DATA, SEARCH_INDEXES];
 
 const APP_TABLES = [
   'audit_log',
