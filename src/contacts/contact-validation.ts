@@ -70,7 +70,8 @@ export function cleanText(
   return trimmed === '' ? undefined : trimmed;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+/** A plain JSON object (not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -87,7 +88,11 @@ function objectField(
   return value;
 }
 
-function arrayField(
+/**
+ * The array at `field`, or undefined when absent (undefined or null); adds a problem and returns
+ * undefined when it is not an array or has more than `max` items.
+ */
+export function arrayField(
   value: unknown,
   field: string,
   max: number,

@@ -326,29 +326,39 @@ function matchingIds(
   return parts.slice(1).reduce((all, part) => all.unionAll(part), parts[0] as IdQuery);
 }
 
+/** The most entries a walk reads; past them the search sorts the ids of every match instead. */
+const WALK_BUDGET = 50_000;
+
 /**
  * Ids of the visible contacts matching the terms in id order, found by walking an index of
  * (org_id, id, division_id, last_name_key, full_name_key) and testing each entry: for broad
  * terms this reaches a page after a few thousand entries, where collecting the matches would
- * read all of them.
+ * read all of them. The walk stops after WALK_BUDGET entries, so that matches gathered among the
+ * newest contacts (a recent import) cost a bounded walk, not one through every contact.
  */
 function walkingIds(db: Kysely<DB>, orgId: string, query: ContactQuery, terms: SearchTerms) {
   const prefix = terms.namePrefix;
-  return db
+  const walked = db
     .selectFrom('contacts')
-    .select('id')
+    .select(['id', 'last_name_key', 'full_name_key'])
     .where((eb) => visible(eb, orgId, query))
+    .orderBy('id')
+    .limit(WALK_BUDGET)
+    .as('w');
+  return db
+    .selectFrom(walked)
+    .select('w.id')
     .where((eb) => {
       const tests: Expression<SqlBool>[] = [];
       if (prefix !== undefined) {
-        tests.push(hasPrefix(eb.ref('last_name_key'), prefix));
-        tests.push(hasPrefix(eb.ref('full_name_key'), prefix));
+        tests.push(hasPrefix(eb.ref('w.last_name_key'), prefix));
+        tests.push(hasPrefix(eb.ref('w.full_name_key'), prefix));
       }
       if (terms.points.length > 0)
-        tests.push(eb('id', 'in', pointContactIds(db, orgId, terms.points)));
+        tests.push(eb('w.id', 'in', pointContactIds(db, orgId, terms.points)));
       return eb.or(tests);
     })
-    .orderBy('id');
+    .orderBy('w.id');
 }
 
 /**
@@ -402,18 +412,27 @@ export async function searchContacts(
       .execute();
     return { contacts: result.map(rowToContact), total, partial };
   }
+  if (countTo !== undefined && found >= countTo) {
+    const walked = await rows
+      .where(
+        'id',
+        'in',
+        walkingIds(db, orgId, query, terms).limit(page.pageSize).offset(offsetOf(page)),
+      )
+      .orderBy('id')
+      .execute();
+    // A short page means the walk ran out of budget (or this is the last page): sort instead.
+    if (walked.length === page.pageSize)
+      return { contacts: walked.map(rowToContact), total, partial };
+  }
   // The page's ids first, then their rows: reading the row of every match to sort them would
-  // cost a heap fetch each on PostgreSQL. Sorting the ids of a few thousand matches is cheap;
-  // past WALK_ABOVE, walking ids in order reaches the page sooner.
-  const pageIds =
-    countTo !== undefined && found >= countTo
-      ? walkingIds(db, orgId, query, terms).limit(page.pageSize).offset(offsetOf(page))
-      : db
-          .selectFrom(matches.as('m'))
-          .select('m.id')
-          .orderBy('m.id')
-          .limit(page.pageSize)
-          .offset(offsetOf(page));
+  // cost a heap fetch each on PostgreSQL. Sorting the ids of a few thousand matches is cheap.
+  const pageIds = db
+    .selectFrom(matches.as('m'))
+    .select('m.id')
+    .orderBy('m.id')
+    .limit(page.pageSize)
+    .offset(offsetOf(page));
   const result = await rows.where('id', 'in', pageIds).orderBy('id').execute();
   return { contacts: result.map(rowToContact), total, partial };
 }

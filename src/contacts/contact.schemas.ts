@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { Listing } from '../http/schemas.js';
 import { PATCH_ACTIONS, type PatchAction } from './contact-patch.js';
 
 /** Route schemas of the contact endpoints: they drive validation, types and the OpenAPI document. */
@@ -140,22 +141,9 @@ export const ContactSchema = Type.Object(
   { title: 'ExternalContact', additionalProperties: true },
 );
 
-export const ContactListingSchema = Type.Object(
-  {
-    entities: Type.Array(ContactSchema),
-    pageSize: Type.Integer(),
-    pageNumber: Type.Integer(),
-    total: Type.Integer(),
-    pageCount: Type.Integer(),
-    firstUri: Type.String(),
-    selfUri: Type.String(),
-    lastUri: Type.String(),
-    nextUri: Type.Optional(Type.String()),
-    previousUri: Type.Optional(Type.String()),
-    partialResults: Type.Boolean(),
-  },
-  { title: 'ContactListing' },
-);
+export const ContactListingSchema = Listing(ContactSchema, 'ContactListing', {
+  partialResults: true,
+});
 
 export const IdentifierSchema = Type.Object(
   {
@@ -168,20 +156,21 @@ export const IdentifierSchema = Type.Object(
   { title: 'ContactIdentifier', additionalProperties: true },
 );
 
+/** The `changes[]` of an `ExternalContactsPatchRequest`: one to a hundred field changes. */
+export const PatchChangesSchema = Type.Array(
+  Type.Object(
+    {
+      field: Type.String({ minLength: 1, maxLength: 500 }),
+      value: Type.Optional(Type.Unknown()),
+      action: Type.Unsafe<PatchAction>({ type: 'string', enum: [...PATCH_ACTIONS] }),
+    },
+    { additionalProperties: true },
+  ),
+  { minItems: 1, maxItems: 100 },
+);
+
 export const PatchRequestSchema = Type.Object(
-  {
-    changes: Type.Array(
-      Type.Object(
-        {
-          field: Type.String({ minLength: 1, maxLength: 500 }),
-          value: Type.Optional(Type.Unknown()),
-          action: Type.Unsafe<PatchAction>({ type: 'string', enum: [...PATCH_ACTIONS] }),
-        },
-        { additionalProperties: true },
-      ),
-      { minItems: 1, maxItems: 100 },
-    ),
-  },
+  { changes: PatchChangesSchema },
   { title: 'ExternalContactsPatchRequest' },
 );
 

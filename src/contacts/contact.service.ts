@@ -1,17 +1,17 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { canAccess, readFilter, type Principal, type ReadFilter } from '../authorization/access.js';
-import { requireAccess } from '../authorization/guard.js';
+import { canAccess, type Principal, type ReadFilter } from '../authorization/access.js';
+import { requireAccess, requireReadFilter } from '../authorization/guard.js';
 import { divisionChangeError } from '../authorization/access.js';
 import { findDivision } from '../divisions/division.repository.js';
-import { existingExternalSourceIds } from '../external-sources/external-source.repository.js';
+import { checkExternalSources } from '../external-sources/external-source.service.js';
 import { loadBlocklist } from '../settings/org-settings.repository.js';
 import { newId } from '../common/ids.js';
 import { nowIso } from '../common/time.js';
 import { checkPage, type PageRequest } from '../common/paging.js';
 import { checkIfMatch } from '../common/etag.js';
 import { checkScanLimit, scanFilter, scanPage, type ScanRequest } from '../common/scan.js';
-import { AppError, badRequest, missingPermissions, notFound } from '../errors/app-error.js';
+import { AppError, badRequest, notFound } from '../errors/app-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { recordChange } from '../events/change.repository.js';
 import { contactTopic, type ChangeKind } from '../events/change.js';
@@ -67,9 +67,7 @@ export function contactReadFilter(
   principal: Principal,
   divisionIds?: readonly string[],
 ): ReadFilter {
-  const filter = readFilter(principal, VIEW, divisionIds);
-  if (filter === null) throw missingPermissions([VIEW]);
-  return filter;
+  return requireReadFilter(principal, VIEW, divisionIds);
 }
 
 /**
@@ -86,20 +84,7 @@ async function checkReferences(
 ): Promise<void> {
   const orgId = principal.orgId;
   const kept = new Set((previous?.externalIds ?? []).map((e) => e.externalSource.id));
-  const externalIds = fields.externalIds ?? [];
-  const sourceIds = [
-    ...new Set(externalIds.map((e) => e.externalSource.id).filter((id) => !kept.has(id))),
-  ];
-  const known = await existingExternalSourceIds(db, orgId, sourceIds);
-  const index = externalIds.findIndex(
-    (e) => !kept.has(e.externalSource.id) && !known.has(e.externalSource.id),
-  );
-  if (index >= 0) {
-    throw badRequest(
-      `External source ${externalIds[index]?.externalSource.id ?? ''} does not exist; create it with POST /api/v2/externalcontacts/externalsources`,
-      `externalIds[${index}].externalSource.id`,
-    );
-  }
+  await checkExternalSources(db, orgId, fields.externalIds ?? [], kept);
   const orgRef = fields.externalOrganization?.id;
   if (orgRef !== undefined && orgRef !== previous?.externalOrganization?.id) {
     const organization = await findOrganization(db, orgId, orgRef);

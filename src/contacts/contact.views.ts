@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { findDivisionNames } from '../divisions/division.repository.js';
 import type { Principal } from '../authorization/access.js';
 import { findOrganizationViews } from '../organizations/organization.views.js';
 import { identifiersByContact } from './identifier.service.js';
@@ -13,22 +14,6 @@ export const CONTACT_EXPANSIONS = [
   'externalSources',
   'division',
 ];
-
-/** Loads the names of divisions, for `expand=division`. */
-async function divisionNames(
-  db: Kysely<DB>,
-  orgId: string,
-  ids: readonly string[],
-): Promise<Map<string, string>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('divisions')
-    .select(['id', 'name'])
-    .where('org_id', '=', orgId)
-    .where('id', 'in', ids)
-    .execute();
-  return new Map(rows.map((r) => [r.id, r.name]));
-}
 
 /** Loads the linked organizations in wire shape, for `expand=externalOrganization`. */
 async function organizations(
@@ -55,7 +40,7 @@ export async function renderContacts(
   const wants = new Set(expand);
   const [names, identifiers, orgs] = await Promise.all([
     wants.has('division')
-      ? divisionNames(db, principal.orgId, [
+      ? findDivisionNames(db, principal.orgId, [
           ...new Set(contacts.flatMap((c) => (c.divisionId === null ? [] : [c.divisionId]))),
         ])
       : undefined,

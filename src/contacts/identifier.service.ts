@@ -17,6 +17,7 @@ import {
   insertClaim,
   listClaimsOf,
   type Claim,
+  type ClaimKey,
 } from './claim.repository.js';
 import { findContact, findContactsByPoint } from './contact.repository.js';
 import { externalIdPointValue, twitterScreenNameKey, type ContactPoint } from './contact-points.js';
@@ -106,10 +107,6 @@ export function toIdentifierView(
   return view;
 }
 
-function divisionKeyOf(contact: Contact): string {
-  return contact.divisionId ?? UNASSIGNED;
-}
-
 /** The identifiers a contact claims. */
 export async function listIdentifiers(
   db: Kysely<DB>,
@@ -139,34 +136,7 @@ export async function claimIdentifier(
         const contact = await getContact(trx, principal, contactId);
         requireAccess(principal, 'externalContacts:contact:edit', contact.divisionId);
         const identifier = await checkIdentifier(trx, principal.orgId, input);
-        const key = {
-          orgId: principal.orgId,
-          entityType: 'contact' as const,
-          divisionKey: divisionKeyOf(contact),
-          ...identifier,
-        };
-        const holder = await findClaim(trx, key);
-        if (holder !== undefined) {
-          if (holder.entityId === contact.id) return toIdentifierView(holder);
-          throw conflict(
-            `${identifier.type} ${identifier.value} is already claimed by contact ${holder.entityId} in this division; release it there first`,
-            [{ errorCode: 'identifier.claimed', entityId: holder.entityId, entityName: 'contact' }],
-          );
-        }
-        const claim: Claim = { ...key, entityId: contact.id, createdAt: nowIso() };
-        await insertClaim(trx, claim);
-        await recordChange(trx, {
-          orgId: principal.orgId,
-          topic: contactTopic(contact.id),
-          kind: 'updated',
-          entityType: 'contact',
-          entityId: contact.id,
-          divisionId: contact.divisionId,
-          principal,
-          before: null,
-          after: { identifierClaimed: toIdentifierView(claim) },
-        });
-        return toIdentifierView(claim);
+        return insertOwnClaim(trx, principal, contactOwner(contact), identifier);
       }),
     `The identifier was claimed by another contact at the same moment; read it again`,
   );
@@ -194,34 +164,120 @@ export async function releaseIdentifier(
     if (!normalized.ok)
       throw badRequest(`identifier.value: ${normalized.message}`, 'identifier.value');
     const sourceKey = input.type === 'ExternalId' ? (input.externalSource?.id?.trim() ?? '') : '';
-    const key = {
-      orgId: principal.orgId,
-      entityType: 'contact' as const,
-      divisionKey: divisionKeyOf(contact),
+    return deleteOwnClaim(trx, principal, contactOwner(contact), {
       type: input.type,
       sourceKey,
       value: normalized.value,
-    };
-    const claim = await findClaim(trx, key);
-    if (claim === undefined || claim.entityId !== contact.id) {
-      throw notFound(
-        `Contact ${contact.id} does not claim ${input.type} ${normalized.value}; identifier`,
-      );
-    }
-    await deleteClaim(trx, key);
-    await recordChange(trx, {
-      orgId: principal.orgId,
-      topic: contactTopic(contact.id),
-      kind: 'updated',
-      entityType: 'contact',
-      entityId: contact.id,
-      divisionId: contact.divisionId,
-      principal,
-      before: { identifierReleased: toIdentifierView(claim) },
-      after: null,
     });
-    return toIdentifierView(claim);
   });
+}
+
+/** A contact or organization as the owner of identifier claims. */
+export interface ClaimOwner {
+  entityType: Claim['entityType'];
+  /** How a 404 names the owner: `Contact`, `Organization`. */
+  label: string;
+  id: string;
+  divisionId: string | null;
+  topic: string;
+}
+
+function contactOwner(contact: Contact): ClaimOwner {
+  return {
+    entityType: 'contact',
+    label: 'Contact',
+    id: contact.id,
+    divisionId: contact.divisionId,
+    topic: contactTopic(contact.id),
+  };
+}
+
+/** The key of an identifier claim by `owner`, in its division. */
+function ownClaimKey(
+  principal: Principal,
+  owner: ClaimOwner,
+  identifier: Pick<Claim, 'type' | 'sourceKey' | 'value'>,
+): ClaimKey {
+  return {
+    orgId: principal.orgId,
+    entityType: owner.entityType,
+    divisionKey: owner.divisionId ?? UNASSIGNED,
+    ...identifier,
+  };
+}
+
+/**
+ * Claims a checked identifier for `owner` in its division and records the change. Claiming one
+ * the owner holds already is a no-op.
+ * @throws AppError 409 naming the record of the same type that holds it.
+ */
+export async function insertOwnClaim(
+  trx: Kysely<DB>,
+  principal: Principal,
+  owner: ClaimOwner,
+  identifier: Pick<Claim, 'type' | 'sourceKey' | 'value'>,
+): Promise<ContactIdentifierView> {
+  const key = ownClaimKey(principal, owner, identifier);
+  const holder = await findClaim(trx, key);
+  if (holder !== undefined) {
+    if (holder.entityId === owner.id) return toIdentifierView(holder);
+    throw conflict(
+      `${identifier.type} ${identifier.value} is already claimed by ${owner.entityType} ${holder.entityId} in this division; release it there first`,
+      [
+        {
+          errorCode: 'identifier.claimed',
+          entityId: holder.entityId,
+          entityName: owner.entityType,
+        },
+      ],
+    );
+  }
+  const claim: Claim = { ...key, entityId: owner.id, createdAt: nowIso() };
+  await insertClaim(trx, claim);
+  await recordChange(trx, {
+    orgId: principal.orgId,
+    topic: owner.topic,
+    kind: 'updated',
+    entityType: owner.entityType,
+    entityId: owner.id,
+    divisionId: owner.divisionId,
+    principal,
+    before: null,
+    after: { identifierClaimed: toIdentifierView(claim) },
+  });
+  return toIdentifierView(claim);
+}
+
+/**
+ * Releases a normalized identifier `owner` claims in its division and records the change.
+ * @throws AppError 404 when the owner does not claim it.
+ */
+export async function deleteOwnClaim(
+  trx: Kysely<DB>,
+  principal: Principal,
+  owner: ClaimOwner,
+  identifier: Pick<Claim, 'type' | 'sourceKey' | 'value'>,
+): Promise<ContactIdentifierView> {
+  const key = ownClaimKey(principal, owner, identifier);
+  const claim = await findClaim(trx, key);
+  if (claim === undefined || claim.entityId !== owner.id) {
+    throw notFound(
+      `${owner.label} ${owner.id} does not claim ${identifier.type} ${identifier.value}; identifier`,
+    );
+  }
+  await deleteClaim(trx, key);
+  await recordChange(trx, {
+    orgId: principal.orgId,
+    topic: owner.topic,
+    kind: 'updated',
+    entityType: owner.entityType,
+    entityId: owner.id,
+    divisionId: owner.divisionId,
+    principal,
+    before: { identifierReleased: toIdentifierView(claim) },
+    after: null,
+  });
+  return toIdentifierView(claim);
 }
 
 /** The contact point an identifier is indexed as. */

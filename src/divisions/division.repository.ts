@@ -159,3 +159,19 @@ export async function countDivisionRecords(
   }
   return total;
 }
+
+/** The names of the divisions among `ids`, for `expand=division`. */
+export async function findDivisionNames(
+  db: Kysely<DB>,
+  orgId: string,
+  ids: readonly string[],
+): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('divisions')
+    .select(['id', 'name'])
+    .where('org_id', '=', orgId)
+    .where('id', 'in', ids)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.name]));
+}

@@ -9,6 +9,7 @@ import { badRequest, conflict, missingPermissions, notFound } from '../errors/ap
 import { decodeCursor, encodeCursor } from '../common/cursor.js';
 import {
   deleteExternalSource as deleteRow,
+  existingExternalSourceIds,
   findExternalSource,
   findExternalSourceByName,
   insertExternalSource,
@@ -199,4 +200,31 @@ export async function deleteExternalSource(
     await deleteRow(trx, principal.orgId, id);
     await recordSourceChange(trx, principal, 'deleted', current, null);
   });
+}
+
+/**
+ * Every external source `externalIds` names must exist in the tenant; the sources in `kept` (those
+ * a record already had) pass without a check, so a record whose source was deleted since can still
+ * be edited.
+ * @throws AppError 400 naming the first `externalIds[i].externalSource.id` that does not exist.
+ */
+export async function checkExternalSources(
+  db: Kysely<DB>,
+  orgId: string,
+  externalIds: readonly { externalSource: { id: string } }[],
+  kept: ReadonlySet<string> = new Set(),
+): Promise<void> {
+  const sourceIds = [
+    ...new Set(externalIds.map((e) => e.externalSource.id).filter((id) => !kept.has(id))),
+  ];
+  const known = await existingExternalSourceIds(db, orgId, sourceIds);
+  const index = externalIds.findIndex(
+    (e) => !kept.has(e.externalSource.id) && !known.has(e.externalSource.id),
+  );
+  if (index >= 0) {
+    throw badRequest(
+      `External source ${externalIds[index]?.externalSource.id ?? ''} does not exist; create it with POST /api/v2/externalcontacts/externalsources`,
+      `externalIds[${index}].externalSource.id`,
+    );
+  }
 }

@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TBoolean, type TObject, type TSchema } from '@sinclair/typebox';
 
 /** The Genesys error body, the answer of every failed request. */
 export const ErrorBody = Type.Object(
@@ -38,23 +38,44 @@ export const PageQuery = Type.Object({
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 
-/** A Genesys `*EntityListing` envelope around `entity`. */
-export function Listing<T extends TSchema>(entity: T, name: string) {
-  return Type.Object(
-    {
-      entities: Type.Array(entity),
-      pageSize: Type.Integer(),
-      pageNumber: Type.Integer(),
-      total: Type.Integer(),
-      pageCount: Type.Integer(),
-      firstUri: Type.String(),
-      selfUri: Type.String(),
-      lastUri: Type.String(),
-      nextUri: Type.Optional(Type.String()),
-      previousUri: Type.Optional(Type.String()),
-    },
-    { title: name },
-  );
+function listingProperties<T extends TSchema>(entity: T) {
+  return {
+    entities: Type.Array(entity),
+    pageSize: Type.Integer(),
+    pageNumber: Type.Integer(),
+    total: Type.Integer(),
+    pageCount: Type.Integer(),
+    firstUri: Type.String(),
+    selfUri: Type.String(),
+    lastUri: Type.String(),
+    nextUri: Type.Optional(Type.String()),
+    previousUri: Type.Optional(Type.String()),
+  };
+}
+
+/**
+ * A Genesys `*EntityListing` envelope around `entity`, titled `name`. With `partialResults`, it
+ * also carries the `partialResults` flag of the listings that may leave out what they cannot
+ * read (contacts, external organizations, notes).
+ */
+export function Listing<T extends TSchema>(
+  entity: T,
+  name: string,
+): TObject<ReturnType<typeof listingProperties<T>>>;
+export function Listing<T extends TSchema>(
+  entity: T,
+  name: string,
+  options: { partialResults: true },
+): TObject<ReturnType<typeof listingProperties<T>> & { partialResults: TBoolean }>;
+export function Listing<T extends TSchema>(
+  entity: T,
+  name: string,
+  options: { partialResults?: boolean } = {},
+) {
+  const properties = listingProperties(entity);
+  return options.partialResults === true
+    ? Type.Object({ ...properties, partialResults: Type.Boolean() }, { title: name })
+    : Type.Object(properties, { title: name });
 }
 
 export const RoleDivisionSchema = Type.Object({

@@ -226,19 +226,3 @@ export async function findAuthorNames(
   for (const c of clients) names.set(authorKey({ type: 'client', id: c.id }), c.name);
   return names;
 }
-
-/** The names of the divisions among `ids`, for `expand=division`. */
-export async function findDivisionNames(
-  db: Kysely<DB>,
-  orgId: string,
-  ids: readonly string[],
-): Promise<Map<string, string>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('divisions')
-    .select(['id', 'name'])
-    .where('org_id', '=', orgId)
-    .where('id', 'in', ids)
-    .execute();
-  return new Map(rows.map((r) => [r.id, r.name]));
-}

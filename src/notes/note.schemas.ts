@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { DivisionRefSchema } from '../contacts/contact.schemas.js';
-import { PATCH_ACTIONS, type PatchAction } from '../contacts/contact-patch.js';
+import { Listing } from '../http/schemas.js';
+import { DivisionRefSchema, PatchChangesSchema } from '../contacts/contact.schemas.js';
 
 /** Route schemas of the note endpoints: they drive validation, types and the OpenAPI document. */
 
@@ -23,22 +23,7 @@ export const NoteSchema = Type.Object(
   { title: 'Note', additionalProperties: true },
 );
 
-export const NoteListingSchema = Type.Object(
-  {
-    entities: Type.Array(NoteSchema),
-    pageSize: Type.Integer(),
-    pageNumber: Type.Integer(),
-    total: Type.Integer(),
-    pageCount: Type.Integer(),
-    firstUri: Type.String(),
-    selfUri: Type.String(),
-    lastUri: Type.String(),
-    nextUri: Type.Optional(Type.String()),
-    previousUri: Type.Optional(Type.String()),
-    partialResults: Type.Boolean(),
-  },
-  { title: 'NoteListing' },
-);
+export const NoteListingSchema = Listing(NoteSchema, 'NoteListing', { partialResults: true });
 
 /**
  * The `Note` a client sends. Only `noteText` is written; the read-only fields of a fetched note
@@ -67,19 +52,7 @@ export const NoteBodySchema = Type.Object(
  */
 export const NotePatchSchema = Type.Object(
   {
-    changes: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            field: Type.String({ minLength: 1, maxLength: 500 }),
-            value: Type.Optional(Type.Unknown()),
-            action: Type.Unsafe<PatchAction>({ type: 'string', enum: [...PATCH_ACTIONS] }),
-          },
-          { additionalProperties: true },
-        ),
-        { minItems: 1, maxItems: 100 },
-      ),
-    ),
+    changes: Type.Optional(PatchChangesSchema),
     ...NoteBodySchema.properties,
   },
   { title: 'NotePatch', additionalProperties: true },

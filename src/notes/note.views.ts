@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import type { Principal } from '../authorization/access.js';
-import { findAuthorNames, findDivisionNames } from './note.repository.js';
+import { findDivisionNames } from '../divisions/division.repository.js';
+import { findAuthorNames } from './note.repository.js';
 import { toNoteView, type Note, type NoteView } from './note.js';
 
 /**

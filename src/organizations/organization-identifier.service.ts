@@ -2,21 +2,15 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { canAccess, type Principal } from '../authorization/access.js';
 import { requireAccess } from '../authorization/guard.js';
-import { nowIso } from '../common/time.js';
-import { badRequest, conflict, notFound } from '../errors/app-error.js';
+import { badRequest, notFound } from '../errors/app-error.js';
 import { conflictOnDuplicate } from '../db/errors.js';
-import { recordChange } from '../events/change.repository.js';
-import {
-  deleteClaim,
-  findClaim,
-  findClaimsInDivisions,
-  insertClaim,
-  listClaimsOf,
-  type Claim,
-} from '../contacts/claim.repository.js';
+import { findClaimsInDivisions, listClaimsOf } from '../contacts/claim.repository.js';
 import {
   checkIdentifier,
+  deleteOwnClaim,
+  insertOwnClaim,
   toIdentifierView,
+  type ClaimOwner,
   type IdentifierInput,
 } from '../contacts/identifier.service.js';
 import { normalizeIdentifierValue } from '../contacts/identifier.js';
@@ -43,8 +37,14 @@ function requireExternalId(input: IdentifierInput, field: string): void {
   }
 }
 
-function divisionKeyOf(organization: Organization): string {
-  return organization.divisionId ?? UNASSIGNED;
+function organizationOwner(organization: Organization): ClaimOwner {
+  return {
+    entityType: 'organization',
+    label: 'Organization',
+    id: organization.id,
+    divisionId: organization.divisionId,
+    topic: organizationTopic(organization.id),
+  };
 }
 
 /** The identifiers an organization claims (`ExternalOrganizationIdentifierListing`). */
@@ -91,40 +91,7 @@ export async function claimOrganizationIdentifier(
         const organization = await getOrganization(trx, principal, organizationId);
         requireAccess(principal, ORGANIZATION_EDIT, organization.divisionId);
         const identifier = await checkIdentifier(trx, principal.orgId, input);
-        const key = {
-          orgId: principal.orgId,
-          entityType: 'organization' as const,
-          divisionKey: divisionKeyOf(organization),
-          ...identifier,
-        };
-        const holder = await findClaim(trx, key);
-        if (holder !== undefined) {
-          if (holder.entityId === organization.id) return toIdentifierView(holder);
-          throw conflict(
-            `${identifier.type} ${identifier.value} is already claimed by organization ${holder.entityId} in this division; release it there first`,
-            [
-              {
-                errorCode: 'identifier.claimed',
-                entityId: holder.entityId,
-                entityName: 'organization',
-              },
-            ],
-          );
-        }
-        const claim: Claim = { ...key, entityId: organization.id, createdAt: nowIso() };
-        await insertClaim(trx, claim);
-        await recordChange(trx, {
-          orgId: principal.orgId,
-          topic: organizationTopic(organization.id),
-          kind: 'updated',
-          entityType: 'organization',
-          entityId: organization.id,
-          divisionId: organization.divisionId,
-          principal,
-          before: null,
-          after: { identifierClaimed: toIdentifierView(claim) },
-        });
-        return toIdentifierView(claim);
+        return insertOwnClaim(trx, principal, organizationOwner(organization), identifier);
       }),
     'The identifier was claimed by another organization at the same moment; read it again',
   );
@@ -147,33 +114,11 @@ export async function releaseOrganizationIdentifier(
     const normalized = normalizeIdentifierValue(ORGANIZATION_IDENTIFIER_TYPE, input.value);
     if (!normalized.ok)
       throw badRequest(`identifier.value: ${normalized.message}`, 'identifier.value');
-    const key = {
-      orgId: principal.orgId,
-      entityType: 'organization' as const,
-      divisionKey: divisionKeyOf(organization),
+    return deleteOwnClaim(trx, principal, organizationOwner(organization), {
       type: ORGANIZATION_IDENTIFIER_TYPE,
       sourceKey: input.externalSource?.id?.trim() ?? '',
       value: normalized.value,
-    };
-    const claim = await findClaim(trx, key);
-    if (claim === undefined || claim.entityId !== organization.id) {
-      throw notFound(
-        `Organization ${organization.id} does not claim ExternalId ${normalized.value}; identifier`,
-      );
-    }
-    await deleteClaim(trx, key);
-    await recordChange(trx, {
-      orgId: principal.orgId,
-      topic: organizationTopic(organization.id),
-      kind: 'updated',
-      entityType: 'organization',
-      entityId: organization.id,
-      divisionId: organization.divisionId,
-      principal,
-      before: { identifierReleased: toIdentifierView(claim) },
-      after: null,
     });
-    return toIdentifierView(claim);
   });
 }
 

@@ -1,11 +1,13 @@
 import {
   LIMITS as CONTACT_LIMITS,
   Problems,
+  arrayField,
   cleanAddress,
   cleanExternalIds,
   cleanPhone,
   cleanText,
   cleanUrl,
+  isObject,
 } from '../contacts/contact-validation.js';
 import type { TwitterId } from '../contacts/contact.js';
 import type { OrganizationFields, Ticker } from './organization.js';
@@ -34,28 +36,6 @@ export const ORGANIZATION_LIMITS = {
 export type OrganizationInput = Partial<Record<keyof OrganizationFields, unknown>> &
   Record<string, unknown>;
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function listOf(
-  value: unknown,
-  field: string,
-  max: number,
-  problems: Problems,
-): unknown[] | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value)) {
-    problems.add(field, `${field} must be an array`);
-    return undefined;
-  }
-  if (value.length > max) {
-    problems.add(field, `${field} has ${value.length} items; the limit is ${max}`);
-    return undefined;
-  }
-  return value as unknown[];
-}
-
 /** A whole number from 0 up; absent stays absent. */
 function cleanCount(value: unknown, field: string, problems: Problems): number | undefined {
   if (value === undefined || value === null) return undefined;
@@ -81,7 +61,7 @@ function cleanStrings(
   clean: (item: unknown, itemField: string) => string | undefined = (item, itemField) =>
     cleanText(item, itemField, maxLength, problems),
 ): string[] | undefined {
-  const items = listOf(value, field, maxItems, problems);
+  const items = arrayField(value, field, maxItems, problems);
   if (items === undefined) return undefined;
   const seen = new Set<string>();
   const result: string[] = [];
@@ -95,7 +75,7 @@ function cleanStrings(
 }
 
 function cleanTickers(value: unknown, problems: Problems): Ticker[] | undefined {
-  const items = listOf(value, 'tickers', ORGANIZATION_LIMITS.tickers, problems);
+  const items = arrayField(value, 'tickers', ORGANIZATION_LIMITS.tickers, problems);
   if (items === undefined) return undefined;
   const tickers: Ticker[] = [];
   items.forEach((item, i) => {

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { Listing } from '../http/schemas.js';
 import {
   AddressSchema,
   DivisionRefSchema,
@@ -75,21 +76,10 @@ export const OrganizationSchema = Type.Object(
   { title: 'ExternalOrganization', additionalProperties: true },
 );
 
-export const OrganizationListingSchema = Type.Object(
-  {
-    entities: Type.Array(OrganizationSchema),
-    pageSize: Type.Integer(),
-    pageNumber: Type.Integer(),
-    total: Type.Integer(),
-    pageCount: Type.Integer(),
-    firstUri: Type.String(),
-    selfUri: Type.String(),
-    lastUri: Type.String(),
-    nextUri: Type.Optional(Type.String()),
-    previousUri: Type.Optional(Type.String()),
-    partialResults: Type.Boolean(),
-  },
-  { title: 'ExternalOrganizationListing' },
+export const OrganizationListingSchema = Listing(
+  OrganizationSchema,
+  'ExternalOrganizationListing',
+  { partialResults: true },
 );
 
 export const OrganizationIdentifierSchema = Type.Object(IdentifierSchema.properties, {

@@ -5,18 +5,17 @@ import { deleteNotesOf } from '../notes/note.repository.js';
 import {
   canAccess,
   divisionChangeError,
-  readFilter,
   type Principal,
   type ReadFilter,
 } from '../authorization/access.js';
-import { requireAccess } from '../authorization/guard.js';
+import { requireAccess, requireReadFilter } from '../authorization/guard.js';
 import { findDivision } from '../divisions/division.repository.js';
-import { existingExternalSourceIds } from '../external-sources/external-source.repository.js';
+import { checkExternalSources } from '../external-sources/external-source.service.js';
 import { newId } from '../common/ids.js';
 import { nowIso } from '../common/time.js';
 import { checkPage, type PageRequest } from '../common/paging.js';
 import { checkScanLimit, scanFilter, scanPage, type ScanRequest } from '../common/scan.js';
-import { AppError, badRequest, missingPermissions, notFound } from '../errors/app-error.js';
+import { AppError, badRequest, notFound } from '../errors/app-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { recordChange } from '../events/change.repository.js';
 import { contactTopic, type ChangeKind } from '../events/change.js';
@@ -84,31 +83,7 @@ export function organizationReadFilter(
   principal: Principal,
   divisionIds?: readonly string[],
 ): ReadFilter {
-  const filter = readFilter(principal, ORGANIZATION_VIEW, divisionIds);
-  if (filter === null) throw missingPermissions([ORGANIZATION_VIEW]);
-  return filter;
-}
-
-/**
- * Every external source the fields name must exist in the tenant.
- * @throws AppError 400 naming the field.
- */
-async function checkReferences(
-  db: Kysely<DB>,
-  orgId: string,
-  fields: OrganizationFields,
-): Promise<void> {
-  const externalIds = fields.externalIds ?? [];
-  const known = await existingExternalSourceIds(db, orgId, [
-    ...new Set(externalIds.map((e) => e.externalSource.id)),
-  ]);
-  const index = externalIds.findIndex((e) => !known.has(e.externalSource.id));
-  if (index >= 0) {
-    throw badRequest(
-      `External source ${externalIds[index]?.externalSource.id ?? ''} does not exist; create it with POST /api/v2/externalcontacts/externalsources`,
-      `externalIds[${index}].externalSource.id`,
-    );
-  }
+  return requireReadFilter(principal, ORGANIZATION_VIEW, divisionIds);
 }
 
 async function record(
@@ -159,7 +134,7 @@ export async function createOrganization(
     modifyDate: now,
   };
   await db.transaction().execute(async (trx) => {
-    await checkReferences(trx, principal.orgId, fields);
+    await checkExternalSources(trx, principal.orgId, fields.externalIds ?? []);
     await insertOrganization(trx, organization);
     await record(trx, principal, 'created', null, organization);
   });
@@ -190,7 +165,7 @@ async function writeFields(
     requireAccess(principal, ORGANIZATION_EDIT, current.divisionId);
     checkIfMatch(ifMatch, current.version, 'organization');
     const fields = makeFields(current);
-    await checkReferences(trx, principal.orgId, fields);
+    await checkExternalSources(trx, principal.orgId, fields.externalIds ?? []);
     const updated: Organization = {
       ...current,
       fields,

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { findDivisionNames } from '../divisions/division.repository.js';
 import { canAccess, type Principal } from '../authorization/access.js';
 import { findOrganizations } from './organization.repository.js';
 import { identifiersByOrganization } from './organization-identifier.service.js';
@@ -32,21 +33,6 @@ export async function findOrganizationViews(
   return new Map(organizations.map((o) => [o.id, toOrganizationView(o)]));
 }
 
-async function divisionNames(
-  db: Kysely<DB>,
-  orgId: string,
-  ids: readonly string[],
-): Promise<Map<string, string>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('divisions')
-    .select(['id', 'name'])
-    .where('org_id', '=', orgId)
-    .where('id', 'in', ids)
-    .execute();
-  return new Map(rows.map((r) => [r.id, r.name]));
-}
-
 /**
  * Renders organizations in the Genesys shape with what `expand` asks for (`identifiers`,
  * `division` names), one query per expansion for all of them.
@@ -60,7 +46,7 @@ export async function renderOrganizations(
   const wants = new Set(expand);
   const [names, identifiers] = await Promise.all([
     wants.has('division')
-      ? divisionNames(db, principal.orgId, [
+      ? findDivisionNames(db, principal.orgId, [
           ...new Set(organizations.flatMap((o) => (o.divisionId === null ? [] : [o.divisionId]))),
         ])
       : undefined,
