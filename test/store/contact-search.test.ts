@@ -1,0 +1,120 @@
+import type { Kysely } from 'kysely';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ReadFilter } from '../../src/authorization/access.js';
+import { newId } from '../../src/common/ids.js';
+import { nowIso } from '../../src/common/time.js';
+import { contactToRow, searchContacts } from '../../src/contacts/contact.repository.js';
+import { parseSearchQuery } from '../../src/contacts/contact-search.js';
+import type { Contact } from '../../src/contacts/contact.js';
+import type { DB } from '../../src/db/schema.js';
+import { DIALECTS, freshDatabases } from '../helpers/databases.js';
+import { makeOrganization } from './factories.js';
+
+interface Person {
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly divisionId: string | null;
+}
+
+/** Writes contacts in bulk through the repository's own row mapping; returns them in id order. */
+async function insertPeople(
+  db: Kysely<DB>,
+  orgId: string,
+  people: readonly Person[],
+): Promise<Contact[]> {
+  const now = nowIso();
+  const contacts: Contact[] = people.map((p) => ({
+    id: newId(),
+    orgId,
+    divisionId: p.divisionId,
+    type: 'Curated',
+    fields: { firstName: p.firstName, lastName: p.lastName },
+    version: 1,
+    createDate: now,
+    modifyDate: now,
+  }));
+  for (let k = 0; k < contacts.length; k += 500) {
+    await db
+      .insertInto('contacts')
+      .values(contacts.slice(k, k + 500).map(contactToRow))
+      .execute();
+  }
+  return contacts;
+}
+
+const EVERYTHING: ReadFilter = { divisionIds: 'all', includeUnassigned: true };
+// More matches than the search collects before it walks ids in order instead (5,000).
+const MARSHES = 5200;
+const LEES = 40;
+
+for (const dialect of DIALECTS) {
+  describe(`searchContacts with many matches (${dialect})`, () => {
+    const freshDatabase = freshDatabases(dialect);
+    let db: Kysely<DB>;
+    let orgId: string;
+    let homeDivisionId: string;
+    let marshes: Contact[];
+
+    beforeAll(async () => {
+      db = (await freshDatabase()).db;
+      const org = await makeOrganization(db);
+      orgId = org.id;
+      homeDivisionId = org.homeDivisionId;
+      const people: Person[] = [];
+      for (let k = 0; k < MARSHES; k += 1) {
+        people.push({
+          firstName: ['Ann', 'Bob', 'Cy'][k % 3] as string,
+          lastName: 'Marsh',
+          divisionId: k % 2 === 0 ? homeDivisionId : null,
+        });
+        if (k % 130 === 0) people.push({ firstName: 'Ann', lastName: 'Lee', divisionId: null });
+      }
+      marshes = (await insertPeople(db, orgId, people)).filter(
+        (c) => c.fields.lastName === 'Marsh',
+      );
+    }, 60_000);
+
+    function search(q: string, filter: ReadFilter, pageNumber: number, countLimit?: number) {
+      return searchContacts(db, orgId, {
+        filter,
+        terms: parseSearchQuery(q),
+        page: { pageNumber, pageSize: 20 },
+        countLimit,
+      });
+    }
+
+    it('counts up to the count limit, then answers the limit as a partial total', async () => {
+      expect(await search('mars', EVERYTHING, 1, 1000)).toMatchObject({
+        total: 1000,
+        partial: true,
+      });
+      expect(await search('mars', EVERYTHING, 1)).toMatchObject({
+        total: MARSHES,
+        partial: false,
+      });
+    });
+
+    it('answers an exact total under the count limit', async () => {
+      expect(await search('ann lee', EVERYTHING, 1, 1000)).toMatchObject({
+        total: LEES,
+        partial: false,
+      });
+    });
+
+    it('pages a broad query in id order, the same pages as reading every match gives', async () => {
+      const inHome: ReadFilter = { divisionIds: [homeDivisionId], includeUnassigned: false };
+      for (const [filter, visible] of [
+        [EVERYTHING, marshes],
+        [inHome, marshes.filter((c) => c.divisionId === homeDivisionId)],
+      ] as const) {
+        for (const pageNumber of [1, 3, 50]) {
+          const expected = visible.slice((pageNumber - 1) * 20, pageNumber * 20).map((c) => c.id);
+          const limited = await search('marsh', filter, pageNumber, 1000);
+          const exact = await search('marsh', filter, pageNumber);
+          expect(limited.contacts.map((c) => c.id)).toEqual(expected);
+          expect(exact.contacts.map((c) => c.id)).toEqual(expected);
+        }
+      }
+    });
+  });
+}
