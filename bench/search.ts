@@ -101,16 +101,16 @@ function httpSearch(url: string, token: string): Search {
 }
 
 /**
- * Runs every series round-robin (one query of each kind in turn), so that a burst of noise on a
- * shared machine hits all kinds alike rather than one.
+ * Runs the warm-up queries (other queries of the same kinds, untimed), then every series
+ * round-robin (one query of each kind in turn), so that a burst of noise on a shared machine
+ * hits all kinds alike rather than one.
  */
 async function measure(
   search: Search,
   series: ReadonlyMap<SeriesKind, readonly string[]>,
-  warmup: number,
+  warmup: ReadonlyMap<SeriesKind, readonly string[]>,
 ): Promise<Map<SeriesKind, Sample[]>> {
-  for (const [kind, queries] of series)
-    for (const q of queries.slice(0, warmup)) await search(kind, q);
+  for (const kind of series.keys()) for (const q of warmup.get(kind) ?? []) await search(kind, q);
   const samples = new Map<SeriesKind, Sample[]>([...series.keys()].map((k) => [k, []]));
   const longest = Math.max(...[...series.values()].map((q) => q.length));
   for (let i = 0; i < longest; i += 1) {
@@ -163,7 +163,15 @@ export async function run(options: BenchOptions): Promise<void> {
   const exactSeries = new Map<SeriesKind, readonly string[]>([
     ['name-exact-total', series.get('name') ?? []],
   ]);
-  const warmup = Math.min(200, Math.ceil(options.queries / 10));
+  const warmupCount = Math.min(200, Math.ceil(options.queries / 10));
+  const warmup = new Map<SeriesKind, readonly string[]>(
+    QUERY_KINDS.map((kind) => [
+      kind,
+      generateQueries(options.seed + 1, options.rows, kind, warmupCount),
+    ]),
+  );
+  warmup.set('broad-name', BROAD_NAMES);
+  warmup.set('name-exact-total', warmup.get('name') ?? []);
 
   for (const dialect of options.dialects) {
     const loaded = await ensureDataSet(dialect, { rows: options.rows, seed: options.seed }, log, {
