@@ -21,7 +21,19 @@ import {
   type ContactType,
 } from './contact.js';
 
-function rowToContact(row: ContactTable): Contact {
+/** The columns a Contact is read from; the rest (names, keys) are copies kept for search. */
+const CONTACT_COLUMNS = [
+  'org_id',
+  'id',
+  'division_id',
+  'type',
+  'data',
+  'version',
+  'created_at',
+  'modified_at',
+] as const;
+
+function rowToContact(row: Pick<ContactTable, (typeof CONTACT_COLUMNS)[number]>): Contact {
   return {
     id: row.id,
     orgId: row.org_id,
@@ -117,7 +129,7 @@ export async function findContact(
 ): Promise<Contact | undefined> {
   const row = await db
     .selectFrom('contacts')
-    .selectAll()
+    .select(CONTACT_COLUMNS)
     .where('org_id', '=', orgId)
     .where('id', '=', id)
     .executeTakeFirst();
@@ -133,7 +145,7 @@ export async function findContacts(
   if (ids.length === 0) return [];
   const rows = await db
     .selectFrom('contacts')
-    .selectAll()
+    .select(CONTACT_COLUMNS)
     .where('org_id', '=', orgId)
     .where('id', 'in', ids)
     .execute();
@@ -162,7 +174,7 @@ export async function findContactsByPoint(
     .innerJoin('contacts as c', (j) =>
       j.onRef('c.org_id', '=', 'p.org_id').onRef('c.id', '=', 'p.contact_id'),
     )
-    .selectAll('c')
+    .select(CONTACT_COLUMNS.map((column) => `c.${column}` as const))
     .where('p.org_id', '=', orgId)
     .where('p.kind', '=', point.kind)
     .where('p.value', '=', point.value)
@@ -204,14 +216,6 @@ export interface ContactSearchResult {
   readonly partial: boolean;
 }
 
-/**
- * Above this many matches a page is found by walking the visible contacts in id order until it
- * is full (about pageSize × contacts / matches index entries); up to it, by sorting the ids of
- * the matches (about `matches` entries, each cheaper). On a million contacts the two cost the
- * same near 5,000 matches on PostgreSQL and 8,000 on SQLite (bench/RESULTS.md).
- */
-const WALK_ABOVE = 5000;
-
 /** The keys that start with a prefix, as a half-open range in code point (byte) order. */
 interface KeyRange {
   readonly from: string;
@@ -230,7 +234,7 @@ function prefixRange(prefix: string): KeyRange {
 }
 
 /*
- * Three ways to test a key against a name prefix. `LIKE 'p%'` is not one of them: SQLite uses an
+ * Two ways to test a key against a name prefix. `LIKE 'p%'` is not one of them: SQLite uses an
  * index for LIKE only with case_sensitive_like on (its LIKE folds ASCII case), so every name
  * search read the whole table. A range uses the key's B-tree on both dialects (byte order:
  * SQLite's BINARY, PostgreSQL's "C" collation of the key columns).
@@ -248,124 +252,121 @@ function outsideRange(column: Expression<string | null>, range: KeyRange): Expre
     : sql<SqlBool>`(${column} is null or ${column} < ${range.from} or ${column} >= ${range.to})`;
 }
 
-/** inRange as a plain test no index can serve, so that a walk in id order stays one. */
-function hasPrefix(column: Expression<string | null>, prefix: string): Expression<SqlBool> {
-  return sql<SqlBool>`substr(${column}, 1, ${[...prefix].length}) = ${prefix}`;
-}
+/** A match with the key it ranks by. */
+type RankedQuery = SelectQueryBuilder<DB, 'contacts', { id: string; rank_key: string | null }>;
 
-type IdQuery = SelectQueryBuilder<DB, 'contacts', { id: string }>;
-
-/** The contacts a query may return before its terms: its organization, divisions and link. */
+/**
+ * The contacts a query may return before its terms: its organization, divisions and link. Columns
+ * are qualified, so that the condition also serves a query that joins contacts to another table.
+ */
 function visible(
   eb: ExpressionBuilder<DB, 'contacts'>,
   orgId: string,
   query: ContactQuery,
 ): Expression<SqlBool> {
   const conditions = [
-    eb('org_id', '=', orgId),
-    divisionCondition(eb.ref('division_id'), query.filter),
+    eb('contacts.org_id', '=', orgId),
+    divisionCondition(eb.ref('contacts.division_id'), query.filter),
   ];
   if (query.organizationId !== undefined)
-    conditions.push(eb('external_organization_id', '=', query.organizationId));
+    conditions.push(eb('contacts.external_organization_id', '=', query.organizationId));
   return eb.and(conditions);
 }
 
-/** Ids of the contacts holding any of the points: one exact index lookup each. */
+/** Ids of the contacts holding any of the points, each once: one exact index lookup a point. */
 function pointContactIds(db: Kysely<DB>, orgId: string, points: readonly ContactPoint[]) {
   const lookups = points.map((point) =>
     db
       .selectFrom('contact_points')
-      .select('contact_id as id')
+      .select('contact_id')
       .where('org_id', '=', orgId)
       .where('kind', '=', point.kind)
       .where('value', '=', point.value),
   );
   return lookups
     .slice(1)
-    .reduce((all, lookup) => all.unionAll(lookup), lookups[0] as (typeof lookups)[0]);
+    .reduce((all, lookup) => all.union(lookup), lookups[0] as (typeof lookups)[0]);
 }
 
 /**
- * Ids of the visible contacts matching the terms, as a UNION ALL of queries that never overlap,
- * so that it has no duplicates and can stop at a LIMIT: last name in the prefix range; full
- * name in it (last name not); a contact point (neither name). Each reads one index range.
- * First names need no query of their own: the full-name key starts with the first-name key,
- * so every first-name match is a full-name match. Undefined when the terms match nothing.
+ * The visible contacts matching the terms, each with its rank key, as queries that never overlap
+ * (so their union has no duplicates and can stop at a LIMIT): a contact point, ranked first (key
+ * ''), unless the name matches too; last name in the prefix range, ranked by the last-name key;
+ * full name in it (last name not), ranked by the full-name key. Each name arm is one index range
+ * that reads in (key, id) order, and within a prefix the exact word comes first ("smith" <
+ * "smith j" < "smithers"). First names need no arm: the full-name key starts with the first-name
+ * key. Empty when the terms match nothing.
  */
-function matchingIds(
+function matchingArms(
   db: Kysely<DB>,
   orgId: string,
   query: ContactQuery,
   terms: SearchTerms,
-): IdQuery | undefined {
-  const ids = () =>
-    db
-      .selectFrom('contacts')
-      .select('id')
-      .where((eb) => visible(eb, orgId, query));
-  const parts: IdQuery[] = [];
+): RankedQuery[] {
+  const candidates = () => db.selectFrom('contacts').where((eb) => visible(eb, orgId, query));
   const range = terms.namePrefix === undefined ? undefined : prefixRange(terms.namePrefix);
+  const arms: RankedQuery[] = [];
+  if (terms.points.length > 0) {
+    // From the points to their contacts, in that order: a CROSS JOIN fixes SQLite's join order
+    // (PostgreSQL plans it as any join). Left to itself, SQLite without statistics walks every
+    // contact of the organization and probes the points for each.
+    let byPoint = db
+      .selectFrom(pointContactIds(db, orgId, terms.points).as('p'))
+      .crossJoin('contacts')
+      .whereRef('contacts.id', '=', 'p.contact_id')
+      .where((eb) => visible(eb, orgId, query))
+      .select(['contacts.id', sql<string>`''`.as('rank_key')]);
+    if (range !== undefined) {
+      byPoint = byPoint
+        .where((eb) => outsideRange(eb.ref('contacts.last_name_key'), range))
+        .where((eb) => outsideRange(eb.ref('contacts.full_name_key'), range));
+    }
+    arms.push(byPoint);
+  }
   if (range !== undefined) {
-    parts.push(ids().where((eb) => inRange(eb.ref('last_name_key'), range)));
-    parts.push(
-      ids()
+    arms.push(
+      candidates()
+        .select(['id', 'last_name_key as rank_key'])
+        .where((eb) => inRange(eb.ref('last_name_key'), range)),
+      candidates()
+        .select(['id', 'full_name_key as rank_key'])
         .where((eb) => inRange(eb.ref('full_name_key'), range))
         .where((eb) => outsideRange(eb.ref('last_name_key'), range)),
     );
   }
-  if (terms.points.length > 0) {
-    let byPoint = ids().where('id', 'in', pointContactIds(db, orgId, terms.points));
-    if (range !== undefined) {
-      byPoint = byPoint
-        .where((eb) => outsideRange(eb.ref('last_name_key'), range))
-        .where((eb) => outsideRange(eb.ref('full_name_key'), range));
-    }
-    parts.push(byPoint);
-  }
-  if (parts.length === 0) return undefined;
-  return parts.slice(1).reduce((all, part) => all.unionAll(part), parts[0] as IdQuery);
+  return arms;
 }
 
-/** The most entries a walk reads; past them the search sorts the ids of every match instead. */
-const WALK_BUDGET = 50_000;
+/** The UNION ALL of queries of one shape. */
+function unionOf<Q extends { unionAll(other: Q): Q }>(arms: readonly Q[]): Q {
+  return arms.slice(1).reduce((all, arm) => all.unionAll(arm), arms[0] as Q);
+}
 
 /**
- * Ids of the visible contacts matching the terms in id order, found by walking an index of
- * (org_id, id, division_id, last_name_key, full_name_key) and testing each entry: for broad
- * terms this reaches a page after a few thousand entries, where collecting the matches would
- * read all of them. The walk stops after WALK_BUDGET entries, so that matches gathered among the
- * newest contacts (a recent import) cost a bounded walk, not one through every contact.
+ * The ids of a ranked page, in (rank key, id) order. Each arm reads at most the page's depth in
+ * its index, already in order, and the arms are merged: without the arms' own LIMITs PostgreSQL
+ * plans no Merge Append for a UNION ALL of filtered text ranges and sorts every match. Limits are
+ * literals, so that PostgreSQL can judge a reused (generic) plan of the statement by its cost.
  */
-function walkingIds(db: Kysely<DB>, orgId: string, query: ContactQuery, terms: SearchTerms) {
-  const prefix = terms.namePrefix;
-  const walked = db
-    .selectFrom('contacts')
-    .select(['id', 'last_name_key', 'full_name_key'])
-    .where((eb) => visible(eb, orgId, query))
+function rankedPage(db: Kysely<DB>, arms: readonly RankedQuery[], page: PageRequest) {
+  const depth = offsetOf(page) + page.pageSize;
+  const limited = arms.map((arm) =>
+    db
+      .selectFrom(arm.orderBy('rank_key').orderBy('id').limit(sql.lit(depth)).as('a'))
+      .select(['a.id', 'a.rank_key']),
+  );
+  return unionOf(limited)
+    .orderBy('rank_key')
     .orderBy('id')
-    .limit(WALK_BUDGET)
-    .as('w');
-  return db
-    .selectFrom(walked)
-    .select('w.id')
-    .where((eb) => {
-      const tests: Expression<SqlBool>[] = [];
-      if (prefix !== undefined) {
-        tests.push(hasPrefix(eb.ref('w.last_name_key'), prefix));
-        tests.push(hasPrefix(eb.ref('w.full_name_key'), prefix));
-      }
-      if (terms.points.length > 0)
-        tests.push(eb('w.id', 'in', pointContactIds(db, orgId, terms.points)));
-      return eb.or(tests);
-    })
-    .orderBy('w.id');
+    .limit(sql.lit(page.pageSize))
+    .offset(sql.lit(offsetOf(page)));
 }
 
 /**
- * A page of the visible contacts matching the query, in id (creation) order unless sorted, with
- * the total. Without a sort, the cost follows the page and `countLimit`, not the number of
- * matches: the count stops at its limit, and the page of a broad query comes from a walk in id
- * order. With a sort, every match is read.
+ * A page of the visible contacts matching the query with the total. With terms and no sort the
+ * page is ranked (matchingArms) and costs its depth in index entries, and comes with its count in
+ * one statement; without terms it is in id (creation) order; with a sort every match is read. The
+ * count stops at `countLimit`.
  */
 export async function searchContacts(
   db: Kysely<DB>,
@@ -373,87 +374,57 @@ export async function searchContacts(
   query: ContactQuery,
 ): Promise<ContactSearchResult> {
   const { page, sort, terms } = query;
+  const arms = terms === undefined ? undefined : matchingArms(db, orgId, query, terms);
+  if (arms !== undefined && arms.length === 0) return { contacts: [], total: 0, partial: false };
   const matches =
-    terms === undefined
+    arms === undefined
       ? db
           .selectFrom('contacts')
           .select('id')
           .where((eb) => visible(eb, orgId, query))
-      : matchingIds(db, orgId, query, terms);
-  if (matches === undefined) return { contacts: [], total: 0, partial: false };
+      : unionOf(arms);
   const limit = query.countLimit;
   const counted = (found: number): { total: number; partial: boolean } =>
     limit !== undefined && found > limit
       ? { total: limit, partial: true }
       : { total: found, partial: false };
-  const rows = db.selectFrom('contacts').selectAll().where('org_id', '=', orgId);
-  // The page's ids first, then their rows: reading the row of every match to sort them would
-  // cost a heap fetch each on PostgreSQL. Sorting the ids of a few thousand matches is cheap.
-  const pageOf = (ids: IdQuery) =>
-    rows
-      .where(
-        'id',
-        'in',
-        db
-          .selectFrom(ids.as('m'))
-          .select('m.id')
-          .orderBy('m.id')
-          .limit(page.pageSize)
-          .offset(offsetOf(page)),
-      )
-      .orderBy('id');
+  const counting = () =>
+    db
+      .selectFrom((limit === undefined ? matches : matches.limit(sql.lit(limit + 1))).as('m'))
+      .select((eb) => eb.fn.countAll<number>().as('n'));
+  const count = async () => counted(Number((await counting().executeTakeFirstOrThrow()).n));
+  const offset = offsetOf(page);
 
-  if (terms !== undefined && terms.namePrefix === undefined && sort === undefined) {
-    // Contact points are exact lookups with few matches: a page that is not full holds the last
-    // of them, and then gives the total without a count (one statement, not two).
-    const result = await pageOf(matches).execute();
-    if (result.length < page.pageSize && (result.length > 0 || offsetOf(page) === 0))
-      return { contacts: result.map(rowToContact), ...counted(offsetOf(page) + result.length) };
-  }
-
-  // Where a walk may find the page, counting on to WALK_ABOVE tells which way is shorter.
-  const mayWalk = terms !== undefined && sort === undefined;
-  const countTo =
-    limit === undefined ? undefined : (mayWalk ? Math.max(limit, WALK_ABOVE) : limit) + 1;
-  const { n } = await db
-    .selectFrom((countTo === undefined ? matches : matches.limit(countTo)).as('m'))
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  const found = Number(n);
-  const { total, partial } = counted(found);
-  if (found <= offsetOf(page)) return { contacts: [], total, partial };
-
-  if (terms === undefined || sort !== undefined) {
-    let selected =
-      terms === undefined
-        ? rows.where((eb) => visible(eb, orgId, query))
-        : rows.where('id', 'in', matches);
-    if (sort !== undefined) {
-      const column = SORT_COLUMNS[sort.field];
-      // Contacts without the field come last either way; the dialects disagree on where NULLs go.
-      selected = selected.orderBy(sql`${sql.ref(column)} is null`).orderBy(column, sort.direction);
-    }
-    const result = await selected
-      .orderBy('id')
-      .limit(page.pageSize)
-      .offset(offsetOf(page))
+  if (arms !== undefined && sort === undefined) {
+    // The page and the count in one statement: the count is a subquery run once.
+    const result = await db
+      .selectFrom(rankedPage(db, arms, page).as('p'))
+      .innerJoin('contacts as c', (j) => j.on('c.org_id', '=', orgId).onRef('c.id', '=', 'p.id'))
+      .select(CONTACT_COLUMNS.map((column) => `c.${column}` as const))
+      .select(counting().as('total'))
+      .orderBy('p.rank_key')
+      .orderBy('p.id')
       .execute();
-    return { contacts: result.map(rowToContact), total, partial };
+    const first = result[0];
+    // An empty page past the first has no row to carry the count.
+    if (first === undefined)
+      return { contacts: [], ...(offset === 0 ? counted(0) : await count()) };
+    return { contacts: result.map(rowToContact), ...counted(Number(first.total)) };
   }
-  if (countTo !== undefined && found >= countTo) {
-    const walked = await rows
-      .where(
-        'id',
-        'in',
-        walkingIds(db, orgId, query, terms).limit(page.pageSize).offset(offsetOf(page)),
-      )
-      .orderBy('id')
-      .execute();
-    // A short page means the walk ran out of budget (or this is the last page): sort instead.
-    if (walked.length === page.pageSize)
-      return { contacts: walked.map(rowToContact), total, partial };
+
+  const { total, partial } = await count();
+  if (total <= offset && !partial) return { contacts: [], total, partial };
+  let selected = db
+    .selectFrom('contacts')
+    .select(CONTACT_COLUMNS)
+    .where('org_id', '=', orgId)
+    .where('id', 'in', db.selectFrom(matches.as('m')).select('m.id'));
+  if (sort !== undefined) {
+    const column = SORT_COLUMNS[sort.field];
+    // Contacts without the field come last either way; the dialects disagree on where NULLs go.
+    selected = selected.orderBy(sql`${sql.ref(column)} is null`).orderBy(column, sort.direction);
   }
-  const result = await pageOf(matches).execute();
+  const result = await selected.orderBy('id').limit(page.pageSize).offset(offset).execute();
   return { contacts: result.map(rowToContact), total, partial };
 }
 
@@ -467,7 +438,7 @@ export async function scanContacts(
 ): Promise<Contact[]> {
   let query = db
     .selectFrom('contacts')
-    .selectAll()
+    .select(CONTACT_COLUMNS)
     .where('org_id', '=', orgId)
     .where((eb) => divisionCondition(eb.ref('division_id'), filter));
   if (afterId !== undefined) query = query.where('id', '>', afterId);

@@ -1,7 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDatabase,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type PostgresCursor,
+  type PostgresQueryResult,
+} from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.js';
 
@@ -43,6 +52,93 @@ const PG_TYPES = {
   },
 };
 
+/** How many prepared SQLite statements are kept for reuse, the least recently used going first. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * better-sqlite3 with its statements prepared once per SQL text. Kysely's driver prepares every
+ * query anew, and preparing a search's compound statement cost about 15% of it (bench/RESULTS.md).
+ * A statement still being iterated (a streamed query) is busy: the caller then gets a fresh one.
+ */
+function cachingStatements(sqlite: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string): SQLite.Statement {
+      const cached = cache.get(text);
+      if (cached !== undefined) {
+        if (cached.busy) return sqlite.prepare(text);
+        cache.delete(text);
+        cache.set(text, cached);
+        return cached;
+      }
+      const statement = sqlite.prepare(text);
+      cache.set(text, statement);
+      if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      return statement;
+    },
+  };
+}
+
+/** The most SQL texts given a server-side name; later ones run as unnamed statements. */
+const NAMED_STATEMENTS = 500;
+/** Statements with more parameters (bulk IN lists) vary too much to be worth naming. */
+const NAMED_MAX_PARAMETERS = 100;
+
+/** A pooled pg client that runs each query under the name `nameOf` gives its text, if any. */
+class NamingClient implements PostgresPoolClient {
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly nameOf: (text: string, parameters: number) => string | undefined,
+  ) {}
+
+  query<R>(sql: string, parameters: readonly unknown[]): Promise<PostgresQueryResult<R>>;
+  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  query<R>(
+    sqlOrCursor: string | PostgresCursor<R>,
+    parameters: readonly unknown[] = [],
+  ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+    // A cursor (a streamed query) is pg's own submittable, passed through as Kysely made it.
+    if (typeof sqlOrCursor !== 'string')
+      return this.client.query(
+        sqlOrCursor as unknown as pg.Submittable,
+      ) as unknown as PostgresCursor<R>;
+    const values = [...parameters];
+    const name = this.nameOf(sqlOrCursor, values.length);
+    const config =
+      name === undefined ? { text: sqlOrCursor, values } : { name, text: sqlOrCursor, values };
+    return this.client.query(config) as unknown as Promise<PostgresQueryResult<R>>;
+  }
+
+  release(destroy?: boolean): void {
+    this.client.release(destroy);
+  }
+}
+
+/**
+ * A pg pool whose clients run queries as named prepared statements, one name per SQL text, so
+ * that PostgreSQL parses each once per connection and may reuse its plan: planning cost a
+ * contact search more than executing it (bench/RESULTS.md). pg prepares a name on each
+ * connection the first time that connection sees it. Names stop at NAMED_STATEMENTS, which
+ * bounds what every connection keeps on the server.
+ */
+function preparingStatements(pool: pg.Pool): PostgresPool {
+  const names = new Map<string, string>();
+  const nameOf = (text: string, parameters: number): string | undefined => {
+    if (parameters > NAMED_MAX_PARAMETERS) return undefined;
+    let name = names.get(text);
+    if (name === undefined && names.size < NAMED_STATEMENTS) {
+      name = `kith_${names.size}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  return {
+    end: () => pool.end(),
+    connect: async () => new NamingClient(await pool.connect(), nameOf),
+  };
+}
+
 /** Opens SQLite (WAL, foreign keys on) or a PostgreSQL pool, as the options say. */
 export function openDatabase(options: DatabaseOptions): Database {
   if (options.url !== undefined) {
@@ -54,7 +150,9 @@ export function openDatabase(options: DatabaseOptions): Database {
     });
     // An idle client that loses its server must not crash the process; the next query fails instead.
     pool.on('error', () => undefined);
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<DB>({
+      dialect: new PostgresDialect({ pool: preparingStatements(pool) }),
+    });
     return { db, dialect: 'postgres', destroy: () => db.destroy() };
   }
   const file = options.sqliteFile ?? ':memory:';
@@ -64,6 +162,8 @@ export function openDatabase(options: DatabaseOptions): Database {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DB>({
+    dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
+  });
   return { db, dialect: 'sqlite', destroy: () => db.destroy() };
 }

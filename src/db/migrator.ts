@@ -3,6 +3,7 @@ import type { DialectName } from './database.js';
 import * as foundation from './migrations/2026-11-28-0001-foundation.js';
 import * as contactData from './migrations/2026-11-28-0002-contact-data.js';
 import * as searchIndexes from './migrations/2026-11-28-0003-search-indexes.js';
+import * as rankedSearchIndexes from './migrations/2026-12-01-0004-ranked-search-indexes.js';
 
 interface DialectMigration {
   up(db: Kysely<any>, dialect: DialectName): Promise<void>;
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-11-28-0001-foundation': foundation,
   '2026-11-28-0002-contact-data': contactData,
   '2026-11-28-0003-search-indexes': searchIndexes,
+  '2026-12-01-0004-ranked-search-indexes': rankedSearchIndexes,
 };
 
 async function migrator(db: Kysely<any>, dialect: DialectName): Promise<Migrator> {

@@ -8,7 +8,13 @@ import { parseSearchQuery } from '../../src/contacts/contact-search.js';
 import type { Contact } from '../../src/contacts/contact.js';
 import type { DB } from '../../src/db/schema.js';
 import { DIALECTS, freshDatabases } from '../helpers/databases.js';
-import { makeOrganization } from './factories.js';
+import { makeOrganization, signInAdmin } from './factories.js';
+import type { Principal } from '../../src/authorization/access.js';
+import {
+  createContact,
+  searchContacts as searchForPrincipal,
+} from '../../src/contacts/contact.service.js';
+import type { ContactInput } from '../../src/contacts/contact-validation.js';
 
 interface Person {
   readonly firstName: string;
@@ -43,7 +49,7 @@ async function insertPeople(
 }
 
 const EVERYTHING: ReadFilter = { divisionIds: 'all', includeUnassigned: true };
-// More matches than the search collects before it walks ids in order instead (5,000).
+// Well past the count limit, all of one last name: ranking ties fall back to creation order.
 const MARSHES = 5200;
 const LEES = 40;
 
@@ -111,7 +117,7 @@ for (const dialect of DIALECTS) {
       });
     });
 
-    it('pages a broad query in id order, the same pages as reading every match gives', async () => {
+    it('pages a broad query of one name in creation order, with or without a count limit', async () => {
       const inHome: ReadFilter = { divisionIds: [homeDivisionId], includeUnassigned: false };
       for (const [filter, visible] of [
         [EVERYTHING, marshes],
@@ -125,6 +131,61 @@ for (const dialect of DIALECTS) {
           expect(exact.contacts.map((c) => c.id)).toEqual(expected);
         }
       }
+    });
+  });
+}
+
+for (const dialect of DIALECTS) {
+  describe(`ranked contact search (${dialect})`, () => {
+    const freshDatabase = freshDatabases(dialect);
+    let db: Kysely<DB>;
+    let principal: Principal;
+    const named = new Map<string, string>();
+
+    beforeAll(async () => {
+      db = (await freshDatabase()).db;
+      const org = await makeOrganization(db);
+      principal = (await signInAdmin(db, org)).principal;
+      const people: [string, ContactInput][] = [
+        ['marshall', { firstName: 'Ann', lastName: 'Marshall' }],
+        ['marsh 1', { firstName: 'Bob', lastName: 'Marsh' }],
+        ['marsh lee', { firstName: 'Marsh', lastName: 'Lee' }],
+        ['marsha', { firstName: 'Cy', lastName: 'Marsha' }],
+        ['marsh only', { firstName: 'Marsh' }],
+        ['marsh 2', { firstName: 'Dee', lastName: 'Marsh' }],
+        ['handle', { firstName: 'Zed', lastName: 'Quux', twitterId: { screenName: 'marsh' } }],
+        ['other', { firstName: 'Eve', lastName: 'Stone' }],
+      ];
+      for (const [label, input] of people)
+        named.set((await createContact(db, principal, input)).id, label);
+    });
+
+    async function labels(q: string, pageSize: number, pageNumber = 1) {
+      const result = await searchForPrincipal(db, principal, { q, page: { pageSize, pageNumber } });
+      return { total: result.total, labels: result.contacts.map((c) => named.get(c.id)) };
+    }
+
+    it('ranks a handle match first, then the exact word, then longer names alphabetically', async () => {
+      // "marsh 1", "marsh only" and "marsh 2" share the key "marsh": creation order breaks the tie.
+      expect(await labels('marsh', 20)).toEqual({
+        total: 7,
+        labels: ['handle', 'marsh 1', 'marsh only', 'marsh 2', 'marsh lee', 'marsha', 'marshall'],
+      });
+      expect((await labels('MARSHA', 20)).labels).toEqual(['marsha', 'marshall']);
+      expect((await labels('marsh lee', 20)).labels).toEqual(['marsh lee']);
+    });
+
+    it('pages through the ranking without losing or repeating a contact', async () => {
+      const all = (await labels('mars', 20)).labels;
+      const paged = [];
+      for (let pageNumber = 1; pageNumber <= 3; pageNumber += 1) {
+        const page = await labels('mars', 2, pageNumber);
+        expect(page.total).toBe(6);
+        paged.push(...page.labels);
+      }
+      expect(paged).toEqual(all);
+      expect(new Set(all).size).toBe(6);
+      expect(all).not.toContain('handle');
     });
   });
 }

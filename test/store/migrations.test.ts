@@ -9,8 +9,9 @@ import { DIALECTS, freshDatabases, type TestDatabase } from '../helpers/database
 const FOUNDATION = '2026-11-28-0001-foundation';
 const CONTACT_DATA = '2026-11-28-0002-contact-data';
 const SEARCH_INDEXES = '2026-11-28-0003-search-indexes';
+const RANKED_SEARCH_INDEXES = '2026-12-01-0004-ranked-search-indexes';
 /** Every migration, oldest first. */
-const MIGRATIONS = [FOUNDATION, CONTACT_DATA, SEARCH_INDEXES];
+const MIGRATIONS = [FOUNDATION, CONTACT_DATA, SEARCH_INDEXES, RANKED_SEARCH_INDEXES];
 
 const APP_TABLES = [
   'audit_log',
