@@ -11,6 +11,7 @@ import { DEFAULT_COUNTRY } from '../src/contacts/phone.js';
 import { CONTACTS_PATH } from '../src/contacts/contact.js';
 import { generateQueries, QUERY_KINDS, type QueryKind } from './data.js';
 import { ensureDataSet, type LoadedDataSet } from './load.js';
+import { warmCaches } from './setup.js';
 import { elapsedMs, formatTable, round, summarize, type Summary } from './stats.js';
 import type { BenchOptions } from './main.js';
 
@@ -178,6 +179,7 @@ export async function run(options: BenchOptions): Promise<void> {
       fresh: options.fresh,
     });
     loads[dialect] = loaded.loadSeconds;
+    await warmCaches(dialect, 'search', log);
     try {
       log(`${dialect}: in-process, ${options.queries} queries of each kind`);
       all.push(

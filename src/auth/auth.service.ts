@@ -1,14 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import type { Principal } from '../authorization/access.js';
-import { loadGrants } from '../authorization/grant.repository.js';
-import { findClient, findClientForLogin } from '../clients/client.repository.js';
-import { findUser, findUserForLogin } from '../users/user.repository.js';
+import { rowToGrant } from '../authorization/grant.repository.js';
+import { findClientForLogin } from '../clients/client.repository.js';
+import { findUserForLogin } from '../users/user.repository.js';
 import { AppError } from '../errors/app-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { addSeconds, nowIso } from '../common/time.js';
 import { hashToken, newAccessToken, tokenOrgId, verifySecret } from './credentials.js';
-import { deleteToken, findLiveToken, insertToken } from './token.repository.js';
+import { deleteToken, findLiveTokenSubject, insertToken } from './token.repository.js';
 
 /** The answer of `POST /oauth/token`. */
 export interface TokenGrant {
@@ -95,27 +95,21 @@ export async function issueUserToken(
 export async function authenticate(db: Kysely<DB>, token: string): Promise<Principal | undefined> {
   const orgId = tokenOrgId(token);
   if (orgId === null) return undefined;
-  const row = await findLiveToken(db, orgId, hashToken(token), nowIso());
-  if (!row) return undefined;
-  let name: string;
-  let rateLimitPerMinute: number | undefined;
-  if (row.subject_type === 'client') {
-    const client = await findClient(db, orgId, row.subject_id);
-    if (!client || client.state !== 'active') return undefined;
-    name = client.name;
-    rateLimitPerMinute = client.rateLimitPerMinute ?? undefined;
-  } else {
-    const user = await findUser(db, orgId, row.subject_id);
-    if (!user || user.state !== 'active') return undefined;
-    name = user.name;
-  }
+  const rows = await findLiveTokenSubject(db, orgId, hashToken(token), nowIso());
+  const row = rows[0];
+  if (row === undefined || row.name === null || row.state !== 'active') return undefined;
+  const grants = rows.flatMap(({ role_id, division_id, permissions }) =>
+    role_id === null || division_id === null || permissions === null
+      ? []
+      : [rowToGrant({ role_id, division_id, permissions })],
+  );
   return {
     orgId,
     type: row.subject_type === 'client' ? 'client' : 'user',
     id: row.subject_id,
-    name,
-    grants: await loadGrants(db, orgId, row.subject_id),
-    rateLimitPerMinute,
+    name: row.name,
+    grants,
+    rateLimitPerMinute: row.rate_limit_per_minute ?? undefined,
   };
 }
 

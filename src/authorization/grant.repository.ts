@@ -72,11 +72,20 @@ export async function loadGrants(
     .where('grants.org_id', '=', orgId)
     .where('grants.subject_id', '=', subjectId)
     .execute();
-  return rows.map((r) => ({
-    roleId: r.role_id,
-    divisionId: r.division_id,
-    permissions: parseJson<string[]>(r.permissions),
-  }));
+  return rows.map(rowToGrant);
+}
+
+/** A grant from a grant row joined to its role's permissions (JSON). */
+export function rowToGrant(row: {
+  role_id: string;
+  division_id: string;
+  permissions: string;
+}): Grant {
+  return {
+    roleId: row.role_id,
+    divisionId: row.division_id,
+    permissions: parseJson<string[]>(row.permissions),
+  };
 }
 
 export async function countRoleHolders(

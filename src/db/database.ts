@@ -146,7 +146,7 @@ export function openDatabase(options: DatabaseOptions): Database {
       connectionString: options.url,
       max: options.poolSize ?? 10,
       types: PG_TYPES,
-      options: `-c TimeZone=UTC${options.pgSchema === undefined ? '' : ` -c search_path=${options.pgSchema}`}`,
+      options: `-c TimeZone=UTC -c plan_cache_mode=force_generic_plan${options.pgSchema === undefined ? '' : ` -c search_path=${options.pgSchema}`}`,
     });
     // An idle client that loses its server must not crash the process; the next query fails instead.
     pool.on('error', () => undefined);
