@@ -30,6 +30,10 @@ import { noteRoutes } from './notes/note.routes.js';
 import { noteBulkRoutes } from './notes/note-bulk.routes.js';
 import { opsRoutes } from './http/ops.routes.js';
 import { countUndeliveredEvents } from './events/change.repository.js';
+import { resolutionRoutes } from './resolution/resolution.routes.js';
+import { Resolver } from './resolution/resolution.service.js';
+import { interactionRoutes } from './interactions/interaction.routes.js';
+import { retentionRoutes } from './retention/retention.routes.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -141,5 +145,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(relationshipBulkRoutes({ db }));
   await app.register(noteRoutes({ db }));
   await app.register(noteBulkRoutes({ db }));
+  await app.register(resolutionRoutes({ db, resolver: new Resolver(db) }));
+  await app.register(interactionRoutes({ db }));
+  await app.register(retentionRoutes({ db }));
   return app;
 }

@@ -7,6 +7,7 @@ import { openConfiguredDatabase } from './db/open.js';
 import { migrateToLatest } from './db/migrator.js';
 import { ensureDefaultOrganization } from './orgs/org.service.js';
 import { bootstrapAdminClient } from './clients/bootstrap.js';
+import { startSweeper } from './retention/retention.service.js';
 
 export interface RunningServer {
   readonly app: FastifyInstance;
@@ -63,6 +64,9 @@ export async function startServer(
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   app.log.info({ url, database: database.dialect }, 'Kith is listening');
+  const sweeper = startSweeper(db, config.sweepIntervalSeconds, (error) =>
+    app.log.error({ err: error }, 'the expiry sweep failed; it runs again at the next interval'),
+  );
 
   let stopping: Promise<void> | undefined;
   return {
@@ -71,6 +75,7 @@ export async function startServer(
     stop: () =>
       (stopping ??= (async () => {
         await app.close();
+        await sweeper.stop();
         redis?.disconnect();
         await database.destroy();
       })()),

@@ -12,6 +12,7 @@ import { registerUser } from '../users/user.service.js';
 import { resolveRole } from '../roles/role.service.js';
 import { ALL_DIVISIONS } from '../authorization/access.js';
 import { findDivision, findDivisionByName } from '../divisions/division.repository.js';
+import { sweepAllOrganizations, sweepOrganization } from '../retention/retention.service.js';
 
 /** Exit codes: 0 done, 1 the operation failed, 2 bad usage or configuration. */
 class UsageError extends Error {}
@@ -98,6 +99,37 @@ export function buildCli(): Command {
         };
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
+      });
+    });
+
+  program
+    .command('sweep')
+    .description(
+      'Delete the Ephemeral and Identified contacts that have expired (every organization, or --org)',
+    )
+    .option('--as-of <iso>', 'sweep as of this time instead of now (ISO-8601)')
+    .option('--org <id>', 'only this organization')
+    .option('--json', 'print JSON')
+    .action(async (options: { asOf?: string; org?: string; json?: boolean }) => {
+      const at = options.asOf === undefined ? Date.now() : Date.parse(options.asOf);
+      if (Number.isNaN(at))
+        throw new UsageError(`--as-of takes an ISO-8601 date-time, got "${options.asOf}"`);
+      const asOf = new Date(at).toISOString();
+      await withDatabase(async (database) => {
+        const swept =
+          options.org === undefined
+            ? (await sweepAllOrganizations(database.db, asOf)).swept
+            : await sweepOrganization(
+                database.db,
+                await orgIdOf(database, options.org),
+                asOf,
+                null,
+              );
+        output(
+          options.json === true,
+          { asOf, swept },
+          `Swept ${swept} expired contact${swept === 1 ? '' : 's'} (as of ${asOf})`,
+        );
       });
     });
 

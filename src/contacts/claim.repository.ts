@@ -129,3 +129,30 @@ export async function deleteClaimsOf(
     .where('entity_id', '=', entityId)
     .execute();
 }
+
+/**
+ * Inserts the claims nobody holds yet, in one statement; a claim someone holds (or one that
+ * repeats an earlier one of the same statement) is skipped.
+ * @returns the claims inserted.
+ */
+export async function insertFreeClaims(db: Kysely<DB>, claims: readonly Claim[]): Promise<Claim[]> {
+  if (claims.length === 0) return [];
+  const rows = await db
+    .insertInto('claims')
+    .values(
+      claims.map((claim) => ({
+        org_id: claim.orgId,
+        entity_type: claim.entityType,
+        division_key: claim.divisionKey,
+        type: claim.type,
+        source_key: claim.sourceKey,
+        value: claim.value,
+        entity_id: claim.entityId,
+        created_at: claim.createdAt,
+      })),
+    )
+    .onConflict((oc) => oc.doNothing())
+    .returningAll()
+    .execute();
+  return rows.map(rowToClaim);
+}

@@ -445,3 +445,234 @@ export async function scanContacts(
   const rows = await query.orderBy('id').limit(limit).execute();
   return rows.map(rowToContact);
 }
+
+/** A contact with the hour it was last seen, for retention (null: it never expires). */
+export interface SeenContact {
+  readonly contact: Contact;
+  readonly lastSeenAt: string | null;
+}
+
+/** An identifier to find contacts by: its claim key and the contact point it is indexed as. */
+export interface IdentifierLookup {
+  readonly type: string;
+  readonly sourceKey: string;
+  readonly value: string;
+  readonly point: ContactPoint;
+}
+
+/** The most candidates one identifier yields (an ambiguous result lists them). */
+export const MAX_CANDIDATES = 25;
+
+/**
+ * The visible contacts that claim, or hold as a contact point, each identifier: one statement of
+ * exact index lookups, at most MAX_CANDIDATES per identifier and way, first-created first.
+ * `index` in each match is the identifier's position in `lookups`.
+ */
+export async function findContactsByIdentifiers(
+  db: Kysely<DB>,
+  orgId: string,
+  lookups: readonly IdentifierLookup[],
+  filter: ReadFilter,
+): Promise<{
+  matches: {
+    index: number;
+    via: 'claim' | 'contactPoint';
+    contactId: string;
+    createDate: string;
+  }[];
+  contacts: Map<string, SeenContact>;
+}> {
+  if (lookups.length === 0) return { matches: [], contacts: new Map() };
+  const columns = [
+    ...CONTACT_COLUMNS.map((column) => `contacts.${column}` as const),
+    'contacts.last_seen_at',
+  ] as const;
+  const arms = lookups.flatMap((lookup, index) => {
+    // From the claim or point to its contact, in that order (a CROSS JOIN fixes SQLite's order).
+    const byClaim = db
+      .selectFrom('claims')
+      .crossJoin('contacts')
+      .whereRef('contacts.org_id', '=', 'claims.org_id')
+      .whereRef('contacts.id', '=', 'claims.entity_id')
+      .where('claims.org_id', '=', orgId)
+      .where('claims.entity_type', '=', 'contact')
+      .where('claims.type', '=', lookup.type)
+      .where('claims.value', '=', lookup.value)
+      .where('claims.source_key', '=', lookup.sourceKey)
+      .where((eb) => divisionCondition(eb.ref('contacts.division_id'), filter))
+      .select([sql.lit(index).as('idx'), sql.lit('claim').as('via'), ...columns]);
+    const byPoint = db
+      .selectFrom('contact_points')
+      .crossJoin('contacts')
+      .whereRef('contacts.org_id', '=', 'contact_points.org_id')
+      .whereRef('contacts.id', '=', 'contact_points.contact_id')
+      .where('contact_points.org_id', '=', orgId)
+      .where('contact_points.kind', '=', lookup.point.kind)
+      .where('contact_points.value', '=', lookup.point.value)
+      .where((eb) => divisionCondition(eb.ref('contacts.division_id'), filter))
+      .select([sql.lit(index).as('idx'), sql.lit('contactPoint').as('via'), ...columns]);
+    return [
+      db
+        .selectFrom(
+          byClaim
+            .orderBy('contacts.created_at')
+            .orderBy('contacts.id')
+            .limit(sql.lit(MAX_CANDIDATES))
+            .as('m'),
+        )
+        .selectAll(),
+      db
+        .selectFrom(
+          byPoint
+            .orderBy('contacts.created_at')
+            .orderBy('contacts.id')
+            .limit(sql.lit(MAX_CANDIDATES))
+            .as('m'),
+        )
+        .selectAll(),
+    ];
+  });
+  const rows = await unionOf(arms).execute();
+  const contacts = new Map<string, SeenContact>();
+  const matches = rows.map((row) => {
+    if (!contacts.has(row.id))
+      contacts.set(row.id, { contact: rowToContact(row), lastSeenAt: row.last_seen_at ?? null });
+    return {
+      index: Number(row.idx),
+      via: row.via === 'claim' ? ('claim' as const) : ('contactPoint' as const),
+      contactId: row.id,
+      createDate: row.created_at,
+    };
+  });
+  return { matches, contacts };
+}
+
+/** Inserts new contacts in one statement, each with the hour it was last seen. */
+export async function insertSeenContacts(
+  db: Kysely<DB>,
+  contacts: readonly SeenContact[],
+): Promise<void> {
+  if (contacts.length === 0) return;
+  await db
+    .insertInto('contacts')
+    .values(contacts.map((c) => ({ ...contactToRow(c.contact), last_seen_at: c.lastSeenAt })))
+    .execute();
+}
+
+/** Inserts the contact points of several contacts in one statement. */
+export async function insertContactPoints(
+  db: Kysely<DB>,
+  points: readonly { orgId: string; contactId: string; point: ContactPoint }[],
+): Promise<void> {
+  if (points.length === 0) return;
+  await db
+    .insertInto('contact_points')
+    .values(
+      points.map(({ orgId, contactId, point }) => ({
+        org_id: orgId,
+        kind: point.kind,
+        value: point.value,
+        contact_id: contactId,
+      })),
+    )
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+/**
+ * Renews an expiring contact to the hour it was seen, unless it was seen that late already.
+ * @returns false when the contact is gone (an expiry sweep deleted it).
+ */
+export async function renewContact(
+  db: Kysely<DB>,
+  orgId: string,
+  id: string,
+  seenAt: string,
+): Promise<boolean> {
+  const renewed = await db
+    .updateTable('contacts')
+    .set({ last_seen_at: seenAt })
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .where('type', 'in', ['Ephemeral', 'Identified'])
+    .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', seenAt)]))
+    .executeTakeFirst();
+  if (Number(renewed.numUpdatedRows) === 1) return true;
+  return (await existingContactIds(db, orgId, [id])).size === 1;
+}
+
+/** Which of the ids are contacts that exist. */
+export async function existingContactIds(
+  db: Kysely<DB>,
+  orgId: string,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('contacts')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('id', 'in', ids)
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Ephemeral and Identified contacts last seen before `before`, oldest first, at most `limit`. */
+export async function findExpiredContacts(
+  db: Kysely<DB>,
+  orgId: string,
+  before: string,
+  limit: number,
+): Promise<SeenContact[]> {
+  const rows = await db
+    .selectFrom('contacts')
+    .select([...CONTACT_COLUMNS, 'last_seen_at'])
+    .where('org_id', '=', orgId)
+    .where('last_seen_at', '<', before)
+    .where('type', 'in', ['Ephemeral', 'Identified'])
+    .orderBy('last_seen_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ contact: rowToContact(row), lastSeenAt: row.last_seen_at ?? null }));
+}
+
+/**
+ * Deletes those of the contacts that are still expired (Ephemeral or Identified, last seen
+ * before `before`), with their claims, points, interactions and notes. The test is made again
+ * in the deleting statement, so an interaction that renewed a contact since it was selected
+ * keeps it alive.
+ * @returns the ids deleted.
+ */
+export async function deleteExpiredContacts(
+  db: Kysely<DB>,
+  orgId: string,
+  ids: readonly string[],
+  before: string,
+): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const deleted = await db
+    .deleteFrom('contacts')
+    .where('org_id', '=', orgId)
+    .where('id', 'in', ids)
+    .where('last_seen_at', '<', before)
+    .where('type', 'in', ['Ephemeral', 'Identified'])
+    .returning('id')
+    .execute();
+  const gone = deleted.map((r) => r.id);
+  if (gone.length > 0) {
+    await db
+      .deleteFrom('claims')
+      .where('org_id', '=', orgId)
+      .where('entity_type', '=', 'contact')
+      .where('entity_id', 'in', gone)
+      .execute();
+    await db
+      .deleteFrom('notes')
+      .where('org_id', '=', orgId)
+      .where('entity_type', '=', 'contact')
+      .where('entity_id', 'in', gone)
+      .execute();
+  }
+  return gone;
+}

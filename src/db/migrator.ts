@@ -4,6 +4,7 @@ import * as foundation from './migrations/2026-11-28-0001-foundation.js';
 import * as contactData from './migrations/2026-11-28-0002-contact-data.js';
 import * as searchIndexes from './migrations/2026-11-28-0003-search-indexes.js';
 import * as rankedSearchIndexes from './migrations/2026-12-01-0004-ranked-search-indexes.js';
+import * as identityResolution from './migrations/2026-12-01-0005-identity-resolution.js';
 
 interface DialectMigration {
   up(db: Kysely<any>, dialect: DialectName): Promise<void>;
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-11-28-0002-contact-data': contactData,
   '2026-11-28-0003-search-indexes': searchIndexes,
   '2026-12-01-0004-ranked-search-indexes': rankedSearchIndexes,
+  '2026-12-01-0005-identity-resolution': identityResolution,
 };
 
 async function migrator(db: Kysely<any>, dialect: DialectName): Promise<Migrator> {

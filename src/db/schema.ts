@@ -103,6 +103,11 @@ export interface ContactTable {
   version: number;
   created_at: string;
   modified_at: string;
+  /**
+   * Ephemeral and Identified contacts: the hour (rounded up) of their last meaningful
+   * interaction, from which retention counts. Written by identity resolution only.
+   */
+  last_seen_at?: string | null;
 }
 
 /** The outbox: one row per change, written in the change's transaction, delivered later. */
@@ -211,7 +216,67 @@ export interface OrgSettingsTable {
   org_id: string;
   /** JSON array of blocked identifier values; null for the defaults. */
   identifier_blocklist: string | null;
+  /** Days an Ephemeral or Identified contact lives after its last interaction; null: 60. */
+  retention_days?: number | null;
   modified_at: string;
+}
+
+/** An interaction linked to a contact, with why (SPEC §5). */
+export interface InteractionTable {
+  org_id: string;
+  id: string;
+  contact_id: string;
+  division_id: string | null;
+  channel: string;
+  direction: string;
+  authenticated: number;
+  occurred_at: string;
+  conversation_id: string | null;
+  communication_id: string | null;
+  media_type: string | null;
+  /** `linked`, `created`, `ambiguous` (resolution) or `associated` (by hand). */
+  outcome: string;
+  matched_type: string | null;
+  matched_value: string | null;
+  /** `claim` or `contactPoint`. */
+  matched_via: string | null;
+  /** JSON array of the candidate contact ids of an ambiguous result. */
+  candidates: string | null;
+  /** JSON array of the interaction's normalized identifiers. */
+  identifiers: string;
+  principal_id: string | null;
+  created_at: string;
+}
+
+export interface ResolutionSettingsTable {
+  org_id: string;
+  channel: string;
+  resolve_identities: number;
+  division_id: string | null;
+  external_source_id: string | null;
+  create_contacts: number;
+  modified_at: string;
+}
+
+export interface ResolutionReviewTable {
+  org_id: string;
+  id: string;
+  interaction_id: string;
+  contact_id: string;
+  division_id: string | null;
+  reason: string;
+  matched_type: string;
+  matched_value: string;
+  matched_via: string;
+  /** JSON array of candidate contact ids, first-created first. */
+  candidates: string;
+  /** `open`, `resolved` or `dismissed`. */
+  status: string;
+  /** JSON: how it was resolved. */
+  resolution: string | null;
+  resolved_by: string | null;
+  created_at: string;
+  resolved_at: string | null;
 }
 
 export interface DB {
@@ -232,4 +297,7 @@ export interface DB {
   notes: NoteTable;
   relationships: RelationshipTable;
   org_settings: OrgSettingsTable;
+  interactions: InteractionTable;
+  resolution_settings: ResolutionSettingsTable;
+  resolution_reviews: ResolutionReviewTable;
 }

@@ -9,43 +9,51 @@ import type { Change } from './change.js';
  * the transaction that makes the change, so that neither exists without the other.
  */
 export async function recordChange(db: Kysely<DB>, change: Change): Promise<void> {
+  await recordChanges(db, [change]);
+}
+
+/** recordChange for several changes, in two statements whatever their number. */
+export async function recordChanges(db: Kysely<DB>, changes: readonly Change[]): Promise<void> {
+  if (changes.length === 0) return;
   const at = nowIso();
-  const before = change.before == null ? null : JSON.stringify(change.before);
-  const after = change.after == null ? null : JSON.stringify(change.after);
   await db
     .insertInto('events')
-    .values({
-      org_id: change.orgId,
-      id: newId(),
-      topic: change.topic,
-      kind: change.kind,
-      entity_type: change.entityType,
-      entity_id: change.entityId,
-      division_id: change.divisionId,
-      principal_id: change.principal?.id ?? null,
-      payload: JSON.stringify({
+    .values(
+      changes.map((change) => ({
+        org_id: change.orgId,
+        id: newId(),
+        topic: change.topic,
         kind: change.kind,
-        before: change.before ?? null,
-        after: change.after ?? null,
-      }),
-      created_at: at,
-      delivered_at: null,
-    })
+        entity_type: change.entityType,
+        entity_id: change.entityId,
+        division_id: change.divisionId,
+        principal_id: change.principal?.id ?? null,
+        payload: JSON.stringify({
+          kind: change.kind,
+          before: change.before ?? null,
+          after: change.after ?? null,
+        }),
+        created_at: at,
+        delivered_at: null,
+      })),
+    )
     .execute();
   await db
     .insertInto('audit_log')
-    .values({
-      org_id: change.orgId,
-      id: newId(),
-      entity_type: change.entityType,
-      entity_id: change.entityId,
-      action: change.kind,
-      principal_type: change.principal?.type ?? null,
-      principal_id: change.principal?.id ?? null,
-      before,
-      after,
-      created_at: at,
-    })
+    .values(
+      changes.map((change) => ({
+        org_id: change.orgId,
+        id: newId(),
+        entity_type: change.entityType,
+        entity_id: change.entityId,
+        action: change.kind,
+        principal_type: change.principal?.type ?? null,
+        principal_id: change.principal?.id ?? null,
+        before: change.before == null ? null : JSON.stringify(change.before),
+        after: change.after == null ? null : JSON.stringify(change.after),
+        created_at: at,
+      })),
+    )
     .execute();
 }
 

@@ -23,3 +23,22 @@ export function cursorListing<T>(
   }
   return listing;
 }
+
+/**
+ * The Genesys listing of journey sessions (`SessionListing`), whose next page is asked for with
+ * `after`: the entities, and `nextUri` when there are more.
+ */
+export function afterListing<T>(
+  entities: T[],
+  next: string | undefined,
+  path: string,
+  query: Record<string, string | number | boolean | undefined>,
+): { entities: T[]; nextUri?: string; selfUri: string } {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query))
+    if (value !== undefined && key !== 'after') params.set(key, String(value));
+  const selfUri = `${path}?${params.toString()}`;
+  if (next === undefined) return { entities, selfUri };
+  params.set('after', next);
+  return { entities, nextUri: `${path}?${params.toString()}`, selfUri };
+}

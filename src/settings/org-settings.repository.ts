@@ -3,6 +3,7 @@ import type { DB } from '../db/schema.js';
 import { parseJsonOrNull } from '../common/json.js';
 import { nowIso } from '../common/time.js';
 import { DEFAULT_BLOCKLIST } from '../contacts/identifier.js';
+import { DEFAULT_RETENTION_DAYS } from '../retention/retention.js';
 
 /** The organization's identifier blocklist: its own list, or the defaults when it set none. */
 export async function loadBlocklist(db: Kysely<DB>, orgId: string): Promise<readonly string[]> {
@@ -31,5 +32,37 @@ export async function saveBlocklist(
     .onConflict((oc) =>
       oc.column('org_id').doUpdateSet({ identifier_blocklist: json, modified_at: now }),
     )
+    .execute();
+}
+
+/** The settings identity resolution and retention read on every interaction, in one query. */
+export interface OrgSettings {
+  readonly blocklist: readonly string[];
+  readonly retentionDays: number;
+}
+
+export async function loadOrgSettings(db: Kysely<DB>, orgId: string): Promise<OrgSettings> {
+  const row = await db
+    .selectFrom('org_settings')
+    .select(['identifier_blocklist', 'retention_days'])
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
+  return {
+    blocklist: parseJsonOrNull<string[]>(row?.identifier_blocklist ?? null) ?? DEFAULT_BLOCKLIST,
+    retentionDays: row?.retention_days ?? DEFAULT_RETENTION_DAYS,
+  };
+}
+
+/** Stores the retention period in days; null restores the default (60). */
+export async function saveRetentionDays(
+  db: Kysely<DB>,
+  orgId: string,
+  days: number | null,
+): Promise<void> {
+  const now = nowIso();
+  await db
+    .insertInto('org_settings')
+    .values({ org_id: orgId, identifier_blocklist: null, retention_days: days, modified_at: now })
+    .onConflict((oc) => oc.column('org_id').doUpdateSet({ retention_days: days, modified_at: now }))
     .execute();
 }

@@ -10,7 +10,7 @@ import { getSettings, updateSettings } from './settings.service.js';
 export const SETTINGS_PATH = '/api/v2/externalcontacts/settings';
 
 const SettingsSchema = Type.Object(
-  { identifierBlocklist: Type.Array(Type.String()) },
+  { identifierBlocklist: Type.Array(Type.String()), retentionDays: Type.Integer() },
   { title: 'ExternalContactsSettings', additionalProperties: true },
 );
 
@@ -37,13 +37,15 @@ export function settingsRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
       {
         schema: {
           tags,
-          summary: 'Change settings: identifierBlocklist (null restores the defaults)',
+          summary:
+            'Change settings: identifierBlocklist and retentionDays (null restores a default)',
           body: Type.Object(
             {
               identifierBlocklist: Type.Optional(
                 // Null first: with type coercion on, null would otherwise become [""].
                 Type.Union([Type.Null(), Type.Array(Type.String())]),
               ),
+              retentionDays: Type.Optional(Type.Union([Type.Null(), Type.Number()])),
             },
             { additionalProperties: true },
           ),

@@ -4,12 +4,20 @@ import type { Principal } from '../authorization/access.js';
 import { requirePermission } from '../authorization/guard.js';
 import { badRequest } from '../errors/app-error.js';
 import { recordChange } from '../events/change.repository.js';
-import { loadBlocklist, saveBlocklist } from './org-settings.repository.js';
+import { MAX_RETENTION_DAYS } from '../retention/retention.js';
+import { loadOrgSettings, saveBlocklist, saveRetentionDays } from './org-settings.repository.js';
 
 /** The organization's External Contacts settings (a Kith extension of Genesys' settings). */
 export interface ExternalContactsSettings {
   /** Identifier values never claimed, matched or merged on (compared case-insensitively). */
   identifierBlocklist: string[];
+  /** Days an Ephemeral or Identified contact lives after its last meaningful interaction. */
+  retentionDays: number;
+}
+
+async function currentSettings(db: Kysely<DB>, orgId: string): Promise<ExternalContactsSettings> {
+  const settings = await loadOrgSettings(db, orgId);
+  return { identifierBlocklist: [...settings.blocklist], retentionDays: settings.retentionDays };
 }
 
 export const MAX_BLOCKLIST_ENTRIES = 1000;
@@ -19,50 +27,68 @@ export async function getSettings(
   principal: Principal,
 ): Promise<ExternalContactsSettings> {
   requirePermission(principal, 'externalContacts:settings:view');
-  return { identifierBlocklist: [...(await loadBlocklist(db, principal.orgId))] };
+  return currentSettings(db, principal.orgId);
 }
 
 /**
- * Replaces the settings given; `identifierBlocklist: null` restores the defaults.
- * @throws AppError 400 for a list too long or a value over 255 characters.
+ * Replaces the settings given; `identifierBlocklist: null` restores the default list and
+ * `retentionDays: null` the default period (60 days). Both are changed in one transaction that
+ * records the change.
+ * @throws AppError 400 for a list too long, a value over 255 characters, or a retention period
+ * that is not a whole number of days from 1 to 3650.
  */
 export async function updateSettings(
   db: Kysely<DB>,
   principal: Principal,
-  input: { identifierBlocklist?: string[] | null | undefined },
+  input: {
+    identifierBlocklist?: string[] | null | undefined;
+    retentionDays?: number | null | undefined;
+  },
 ): Promise<ExternalContactsSettings> {
   requirePermission(principal, 'externalContacts:settings:edit');
-  if (input.identifierBlocklist !== undefined) {
-    const list = input.identifierBlocklist;
-    if (list !== null) {
-      if (list.length > MAX_BLOCKLIST_ENTRIES) {
-        throw badRequest(
-          `identifierBlocklist holds at most ${MAX_BLOCKLIST_ENTRIES} values`,
-          'identifierBlocklist',
-        );
-      }
-      const long = list.findIndex((v) => v.length > 255);
-      if (long >= 0)
-        throw badRequest(
-          `identifierBlocklist[${long}] is longer than 255 characters`,
-          `identifierBlocklist[${long}]`,
-        );
+  const list = input.identifierBlocklist;
+  if (list !== undefined && list !== null) {
+    if (list.length > MAX_BLOCKLIST_ENTRIES) {
+      throw badRequest(
+        `identifierBlocklist holds at most ${MAX_BLOCKLIST_ENTRIES} values`,
+        'identifierBlocklist',
+      );
     }
-    await db.transaction().execute(async (trx) => {
-      const before = await loadBlocklist(trx, principal.orgId);
-      await saveBlocklist(trx, principal.orgId, list);
-      await recordChange(trx, {
-        orgId: principal.orgId,
-        topic: 'v2.externalcontacts.settings',
-        kind: 'updated',
-        entityType: 'settings',
-        entityId: principal.orgId,
-        divisionId: null,
-        principal,
-        before: { identifierBlocklist: before },
-        after: { identifierBlocklist: await loadBlocklist(trx, principal.orgId) },
-      });
-    });
+    const long = list.findIndex((v) => v.length > 255);
+    if (long >= 0)
+      throw badRequest(
+        `identifierBlocklist[${long}] is longer than 255 characters`,
+        `identifierBlocklist[${long}]`,
+      );
   }
-  return { identifierBlocklist: [...(await loadBlocklist(db, principal.orgId))] };
+  const days = input.retentionDays;
+  if (
+    days !== undefined &&
+    days !== null &&
+    (!Number.isInteger(days) || days < 1 || days > MAX_RETENTION_DAYS)
+  ) {
+    throw badRequest(
+      `retentionDays must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}, got ${days}`,
+      'retentionDays',
+    );
+  }
+  if (list === undefined && days === undefined) return currentSettings(db, principal.orgId);
+  return db.transaction().execute(async (trx) => {
+    const before = await currentSettings(trx, principal.orgId);
+    if (list !== undefined) await saveBlocklist(trx, principal.orgId, list);
+    if (days !== undefined) await saveRetentionDays(trx, principal.orgId, days);
+    const after = await currentSettings(trx, principal.orgId);
+    await recordChange(trx, {
+      orgId: principal.orgId,
+      topic: 'v2.externalcontacts.settings',
+      kind: 'updated',
+      entityType: 'settings',
+      entityId: principal.orgId,
+      divisionId: null,
+      principal,
+      before,
+      after,
+    });
+    return after;
+  });
 }

@@ -10,8 +10,15 @@ const FOUNDATION = '2026-11-28-0001-foundation';
 const CONTACT_DATA = '2026-11-28-0002-contact-data';
 const SEARCH_INDEXES = '2026-11-28-0003-search-indexes';
 const RANKED_SEARCH_INDEXES = '2026-12-01-0004-ranked-search-indexes';
+const IDENTITY_RESOLUTION = '2026-12-01-0005-identity-resolution';
 /** Every migration, oldest first. */
-const MIGRATIONS = [FOUNDATION, CONTACT_DATA, SEARCH_INDEXES, RANKED_SEARCH_INDEXES];
+const MIGRATIONS = [
+  FOUNDATION,
+  CONTACT_DATA,
+  SEARCH_INDEXES,
+  RANKED_SEARCH_INDEXES,
+  IDENTITY_RESOLUTION,
+];
 
 const APP_TABLES = [
   'audit_log',
@@ -23,11 +30,14 @@ const APP_TABLES = [
   'events',
   'external_sources',
   'grants',
+  'interactions',
   'notes',
   'org_settings',
   'organizations',
   'orgs',
   'relationships',
+  'resolution_reviews',
+  'resolution_settings',
   'roles',
   'tokens',
   'users',

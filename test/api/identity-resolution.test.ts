@@ -1,0 +1,421 @@
+import { describe, expect, it } from 'vitest';
+import { DIALECTS } from '../helpers/databases.js';
+import { CONTACTS, createDivision, expectGenesysError, ok } from '../helpers/http.js';
+import { useTestKith, type TestKith } from '../helpers/kith.js';
+import { postContact, postExternalSource, type ContactView } from '../helpers/contacts.js';
+
+const ROOT = '/api/v2/externalcontacts';
+const RESOLVE = `${ROOT}/identityresolution/interactions`;
+const SETTINGS = `${ROOT}/identityresolution/settings`;
+const REVIEWS = `${ROOT}/identityresolution/reviews`;
+
+interface Resolution {
+  outcome: 'linked' | 'created' | 'ambiguous' | 'skipped';
+  contact?: ContactView & { type: string };
+  matchedOn?: { type: string; value: string; via: 'claim' | 'contactPoint' };
+  candidates: { id: string }[];
+  interaction?: { id: string; outcome: string; channel: string; occurredAt: string };
+  review?: { id: string };
+  reason?: string;
+  droppedIdentifiers?: { type: string; value: string; reason: string }[];
+}
+
+interface Identifier {
+  type: string;
+  value: string;
+  externalSource?: { id: string };
+}
+
+async function resolve(
+  kith: TestKith,
+  body: { channel: string; identifiers: Identifier[] } & Record<string, unknown>,
+  token?: string,
+): Promise<Resolution> {
+  return ok<Resolution>(
+    await kith.request('POST', RESOLVE, { body, ...(token === undefined ? {} : { token }) }),
+  );
+}
+
+function voice(kith: TestKith, phone: string, extra: Record<string, unknown> = {}) {
+  return resolve(kith, {
+    channel: 'voice',
+    identifiers: [{ type: 'Phone', value: phone }],
+    ...extra,
+  });
+}
+
+async function identifiersOf(kith: TestKith, contactId: string): Promise<string[]> {
+  const listed = ok<
+    { type: string; value: string }[] | { entities: { type: string; value: string }[] }
+  >(await kith.request('GET', `${CONTACTS}/${contactId}/identifiers`));
+  const entities = Array.isArray(listed) ? listed : listed.entities;
+  return entities.map((i) => `${i.type}:${i.value}`).sort();
+}
+
+async function interactionsOf(kith: TestKith, contactId: string) {
+  return ok<{ entities: { id: string; outcome: string; matchedOn?: { via: string } }[] }>(
+    await kith.request('GET', `${CONTACTS}/${contactId}/interactions?pageSize=200`),
+  ).entities;
+}
+
+let counter = 0;
+/** A US number nobody else in the file uses. */
+function freshPhone(): string {
+  counter += 1;
+  return `+1317555${String(1000 + counter).slice(-4)}`;
+}
+
+for (const dialect of DIALECTS) {
+  describe(`identity resolution (${dialect})`, () => {
+    const kith = useTestKith(dialect);
+
+    it('creates an Identified contact for an unknown phone, then links later calls to it', async () => {
+      const phone = freshPhone();
+      const national = `(317) 555-${phone.slice(-4)}`;
+      const first = await voice(kith, national, { conversationId: 'conv-1', name: 'Ada Lovelace' });
+      expect(first.outcome).toBe('created');
+      expect(first.contact).toMatchObject({
+        type: 'Identified',
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        cellPhone: { e164: phone },
+        division: { id: '*' },
+      });
+      const id = first.contact?.id as string;
+      expect(await identifiersOf(kith, id)).toEqual([`Phone:${phone}`]);
+
+      // Any format the telephony system sends finds the same customer, through the claim.
+      const second = await voice(kith, `+1 317 555 ${phone.slice(-4)}`);
+      expect(second).toMatchObject({
+        outcome: 'linked',
+        contact: { id },
+        matchedOn: { type: 'Phone', value: phone, via: 'claim' },
+      });
+      const history = await interactionsOf(kith, id);
+      expect(history.map((i) => i.id)).toEqual([second.interaction?.id, first.interaction?.id]);
+      expect(history.map((i) => i.outcome)).toEqual(['linked', 'created']);
+    });
+
+    it('links a curated contact through its contact point, and it claims the phone for next time', async () => {
+      const phone = freshPhone();
+      const curated = await postContact(kith, {
+        firstName: 'Grace',
+        workPhone: { display: phone },
+      });
+      const first = await voice(kith, phone);
+      expect(first).toMatchObject({
+        outcome: 'linked',
+        contact: { id: curated.id, type: 'Curated' },
+        matchedOn: { via: 'contactPoint' },
+      });
+      expect(await identifiersOf(kith, curated.id)).toEqual([`Phone:${phone}`]);
+      expect((await voice(kith, phone)).matchedOn?.via).toBe('claim');
+    });
+
+    it('makes an Ephemeral contact for a cookie alone, and grows it with identifiers it sees later', async () => {
+      const cookie = `cookie-${freshPhone()}`;
+      const first = await resolve(kith, {
+        channel: 'webmessaging',
+        identifiers: [{ type: 'Cookie', value: cookie }],
+      });
+      expect(first).toMatchObject({ outcome: 'created', contact: { type: 'Ephemeral' } });
+      const id = first.contact?.id as string;
+      const second = await resolve(kith, {
+        channel: 'webmessaging',
+        identifiers: [
+          { type: 'Email', value: `Web.${counter}@Example.com` },
+          { type: 'Cookie', value: cookie },
+        ],
+      });
+      // The cookie comes first on web messaging whatever the order sent.
+      expect(second).toMatchObject({
+        outcome: 'linked',
+        contact: { id },
+        matchedOn: { type: 'Cookie' },
+      });
+      expect(await identifiersOf(kith, id)).toEqual(
+        [`Cookie:${cookie}`, `Email:web.${counter}@example.com`].sort(),
+      );
+    });
+
+    it('tries identifiers in the channel priority: the cookie wins over an email of someone else', async () => {
+      const cookie = `cookie-prio-${freshPhone()}`;
+      const email = `prio${counter}@example.com`;
+      const byCookie = (
+        await resolve(kith, {
+          channel: 'webmessaging',
+          identifiers: [{ type: 'Cookie', value: cookie }],
+        })
+      ).contact?.id;
+      const byEmail = await postContact(kith, { firstName: 'Other', personalEmail: email });
+      const result = await resolve(kith, {
+        channel: 'webmessaging',
+        identifiers: [
+          { type: 'Email', value: email },
+          { type: 'Cookie', value: cookie },
+        ],
+      });
+      expect(result.contact?.id).toBe(byCookie);
+      expect(result.contact?.id).not.toBe(byEmail.id);
+    });
+
+    it('matches open messaging on the opaque id of the channel external source, then phone', async () => {
+      const sourceId = await postExternalSource(kith, `open-${freshPhone()}`);
+      ok(
+        await kith.request('PUT', `${SETTINGS}/openmessaging`, {
+          body: { externalSourceId: sourceId },
+        }),
+      );
+      const phone = freshPhone();
+      const first = await resolve(kith, {
+        channel: 'openmessaging',
+        identifiers: [
+          { type: 'ExternalId', value: 'opaque-1' },
+          { type: 'Phone', value: phone },
+        ],
+      });
+      expect(first.contact).toMatchObject({
+        type: 'Identified',
+        externalIds: [{ externalSource: { id: sourceId }, value: 'opaque-1' }],
+      });
+      const byPhone = await resolve(kith, {
+        channel: 'openmessaging',
+        identifiers: [{ type: 'Phone', value: phone }],
+      });
+      expect(byPhone).toMatchObject({ outcome: 'linked', contact: { id: first.contact?.id } });
+      const byOpaque = await resolve(kith, {
+        channel: 'openmessaging',
+        identifiers: [{ type: 'ExternalId', value: 'opaque-1', externalSource: { id: sourceId } }],
+      });
+      expect(byOpaque.matchedOn).toEqual({ type: 'ExternalId', value: 'opaque-1', via: 'claim' });
+    });
+
+    it('drops junk, unusable and unauthenticated identifiers, saying why, and skips when none is left', async () => {
+      const sourceId = await postExternalSource(kith, `web-${freshPhone()}`);
+      const result = await resolve(kith, {
+        channel: 'voice',
+        identifiers: [
+          { type: 'Phone', value: '000-000-0000' },
+          { type: 'Email', value: 'someone@example.com' },
+          { type: 'Shoe', value: '42' },
+        ],
+      });
+      expect(result.outcome).toBe('skipped');
+      expect(result.reason).toMatch(/no identifier this channel matches on/);
+      expect(result.droppedIdentifiers?.map((d) => d.type)).toEqual(['Phone', 'Shoe', 'Email']);
+      expect(result.droppedIdentifiers?.[0]?.reason).toMatch(/not a valid phone number/);
+      const web = await resolve(kith, {
+        channel: 'webmessaging',
+        identifiers: [
+          { type: 'Cookie', value: 'Unknown' },
+          { type: 'Cookie', value: `c-${freshPhone()}` },
+          { type: 'ExternalId', value: 'login-1', externalSource: { id: sourceId } },
+        ],
+      });
+      expect(web.outcome).toBe('created');
+      expect(web.droppedIdentifiers?.map((d) => d.reason)).toEqual([
+        "on the organization's blocklist of junk values",
+        'a web messaging external id is matched only when the customer is authenticated',
+      ]);
+    });
+
+    it('links several matches to the first-created, says ambiguous, and opens a review', async () => {
+      const phone = freshPhone();
+      const older = await postContact(kith, { firstName: 'Alexis', homePhone: { display: phone } });
+      const newer = await postContact(kith, { firstName: 'David', homePhone: { display: phone } });
+      const result = await voice(kith, phone);
+      expect(result.outcome).toBe('ambiguous');
+      expect(result.contact?.id).toBe(older.id);
+      expect(result.candidates.map((c) => c.id)).toEqual([older.id, newer.id]);
+      const reviewId = result.review?.id as string;
+      const queue = ok<{
+        entities: { id: string; candidates: { id: string }[]; reason: string }[];
+      }>(await kith.request('GET', REVIEWS));
+      const review = queue.entities.find((r) => r.id === reviewId);
+      expect(review?.candidates.map((c) => c.id)).toEqual([older.id, newer.id]);
+      expect(review?.reason).toContain(phone);
+
+      // The agent says it was David: the interaction moves to him, and he claims the number.
+      const resolved = ok<{ status: string }>(
+        await kith.request('POST', `${REVIEWS}/${reviewId}/resolve`, {
+          body: { action: 'choose', contactId: newer.id },
+        }),
+      );
+      expect(resolved.status).toBe('resolved');
+      expect((await interactionsOf(kith, newer.id)).map((i) => i.id)).toContain(
+        result.interaction?.id,
+      );
+      expect(await voice(kith, phone)).toMatchObject({
+        outcome: 'linked',
+        contact: { id: newer.id },
+        matchedOn: { via: 'claim' },
+      });
+      expectGenesysError(
+        await kith.request('POST', `${REVIEWS}/${reviewId}/resolve`, {
+          body: { action: 'dismiss' },
+        }),
+        409,
+      );
+      const closed = ok<{ entities: { id: string }[] }>(
+        await kith.request('GET', `${REVIEWS}?status=resolved`),
+      );
+      expect(closed.entities.map((r) => r.id)).toContain(reviewId);
+    });
+
+    it('obeys the channel settings: off is skipped, no creation is skipped, a division is used', async () => {
+      const sales = await createDivision(kith, `Sales ${freshPhone()}`);
+      const settings = ok<{ division: { id: string }; resolveIdentities: boolean }>(
+        await kith.request('PUT', `${SETTINGS}/sms`, { body: { divisionId: sales } }),
+      );
+      expect(settings).toMatchObject({ division: { id: sales }, resolveIdentities: true });
+      const created = await resolve(kith, {
+        channel: 'sms',
+        identifiers: [{ type: 'Phone', value: freshPhone() }],
+      });
+      expect(created.contact?.division.id).toBe(sales);
+
+      ok(await kith.request('PUT', `${SETTINGS}/sms`, { body: { createContacts: false } }));
+      const unknown = await resolve(kith, {
+        channel: 'sms',
+        identifiers: [{ type: 'Phone', value: freshPhone() }],
+      });
+      expect(unknown).toMatchObject({ outcome: 'skipped' });
+      expect(unknown.reason).toMatch(/create none/);
+
+      ok(await kith.request('PUT', `${SETTINGS}/sms`, { body: { resolveIdentities: false } }));
+      expect(
+        (
+          await resolve(kith, {
+            channel: 'sms',
+            identifiers: [{ type: 'Phone', value: freshPhone() }],
+          })
+        ).outcome,
+      ).toBe('skipped');
+      const read = ok<{
+        resolveIdentities: boolean;
+        createContacts: boolean;
+        division: { id: string };
+      }>(await kith.request('GET', `${SETTINGS}/sms`));
+      expect(read).toMatchObject({
+        resolveIdentities: false,
+        createContacts: false,
+        division: { id: sales },
+      });
+      expectGenesysError(await kith.request('GET', `${SETTINGS}/pigeon`), 400);
+      expectGenesysError(
+        await kith.request('PUT', `${SETTINGS}/voice`, {
+          body: { divisionId: 'no-such-division' },
+        }),
+        400,
+      );
+    });
+
+    it('accepts a backfill, refuses a time more than five minutes ahead, and checks the body', async () => {
+      const past = await voice(kith, freshPhone(), { occurredAt: '2026-01-02T03:04:05.000Z' });
+      expect(past.interaction?.occurredAt).toBe('2026-01-02T03:04:05.000Z');
+      const ahead = new Date(Date.now() + 10 * 60_000).toISOString();
+      const refused = await kith.request('POST', RESOLVE, {
+        body: {
+          channel: 'voice',
+          identifiers: [{ type: 'Phone', value: freshPhone() }],
+          occurredAt: ahead,
+        },
+      });
+      expect(expectGenesysError(refused, 400).message).toMatch(/5 minutes in the future/);
+      expectGenesysError(
+        await kith.request('POST', RESOLVE, {
+          body: { channel: 'carrier-pigeon', identifiers: [{ type: 'Phone', value: '1' }] },
+        }),
+        400,
+      );
+      expectGenesysError(
+        await kith.request('POST', RESOLVE, { body: { channel: 'voice', identifiers: [] } }),
+        400,
+      );
+    });
+
+    it('needs the resolve permission, and sees only the divisions it may resolve in', async () => {
+      const support = await createDivision(kith, `Support ${freshPhone()}`);
+      const phone = freshPhone();
+      const hidden = await postContact(kith, {
+        firstName: 'Hidden',
+        cellPhone: { display: phone },
+        division: { id: support },
+      });
+      const viewer = await kith.principal(['externalContacts:contact:view'], ['*']);
+      expectGenesysError(
+        await kith.request('POST', RESOLVE, {
+          token: viewer.token,
+          body: { channel: 'voice', identifiers: [{ type: 'Phone', value: phone }] },
+        }),
+        403,
+      );
+      const home = await createDivision(kith, `Home ${freshPhone()}`);
+      const flows = await kith.principal(
+        ['externalContacts:contact:view', 'externalContacts:identity:resolve'],
+        [home],
+      );
+      ok(await kith.request('PUT', `${SETTINGS}/email`, { body: { divisionId: home } }));
+      const result = await resolve(
+        kith,
+        { channel: 'voice', identifiers: [{ type: 'Phone', value: phone }], divisionId: home },
+        flows.token,
+      );
+      // The contact in Support is invisible to it: the customer is new there, in its division.
+      expect(result.outcome).toBe('created');
+      expect(result.contact?.id).not.toBe(hidden.id);
+      expect(result.contact?.division.id).toBe(home);
+      expectGenesysError(
+        await kith.request('POST', RESOLVE, {
+          token: flows.token,
+          body: {
+            channel: 'voice',
+            identifiers: [{ type: 'Phone', value: freshPhone() }],
+            divisionId: support,
+          },
+        }),
+        403,
+      );
+    });
+
+    it('creates exactly one contact for 50 simultaneous interactions with one new identifier', async () => {
+      const phone = freshPhone();
+      const results = await Promise.all(Array.from({ length: 50 }, () => voice(kith, phone)));
+      const ids = new Set(results.map((r) => r.contact?.id));
+      expect(ids.size).toBe(1);
+      expect(results.filter((r) => r.outcome === 'created')).toHaveLength(1);
+      expect(results.filter((r) => r.outcome === 'linked')).toHaveLength(49);
+      const id = [...ids][0] as string;
+      expect(await interactionsOf(kith, id)).toHaveLength(50);
+      const contacts = await kith.database.db
+        .selectFrom('contact_points')
+        .select('contact_id')
+        .where('org_id', '=', kith.orgId)
+        .where('kind', '=', 'Phone')
+        .where('value', '=', phone)
+        .execute();
+      expect(contacts).toEqual([{ contact_id: id }]);
+    });
+
+    it('records the outcome as events and audit entries in the same transaction', async () => {
+      const first = await voice(kith, freshPhone());
+      const id = first.contact?.id as string;
+      const events = await kith.database.db
+        .selectFrom('events')
+        .select(['kind', 'topic'])
+        .where('org_id', '=', kith.orgId)
+        .where('entity_id', '=', id)
+        .orderBy('id')
+        .execute();
+      expect(events.map((e) => e.kind)).toEqual(['created', 'interaction']);
+      expect(events.every((e) => e.topic === `v2.externalcontacts.contacts.${id}`)).toBe(true);
+      const audit = await kith.database.db
+        .selectFrom('audit_log')
+        .select('action')
+        .where('org_id', '=', kith.orgId)
+        .where('entity_id', '=', id)
+        .execute();
+      expect(audit.map((a) => a.action).sort()).toEqual(['created', 'interaction']);
+    });
+  });
+}
