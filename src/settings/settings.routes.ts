@@ -45,7 +45,11 @@ export function settingsRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
                 // Null first: with type coercion on, null would otherwise become [""].
                 Type.Union([Type.Null(), Type.Array(Type.String())]),
               ),
-              retentionDays: Type.Optional(Type.Union([Type.Null(), Type.Number()])),
+              // One schema with two types: Ajv coerces only when neither matches, so 0 stays a
+              // number (an anyOf with null first would coerce 0 to null) and null stays null.
+              retentionDays: Type.Optional(
+                Type.Unsafe<number | null>({ type: ['number', 'null'] }),
+              ),
             },
             { additionalProperties: true },
           ),

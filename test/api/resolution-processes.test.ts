@@ -1,0 +1,77 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from '../helpers/databases.js';
+import {
+  children,
+  freshStore,
+  serveWithAdmin,
+  TEST_TIMEOUT_MS,
+  tokenFor,
+  type Server,
+  type Store,
+} from '../helpers/processes.js';
+
+/*
+ * SPEC §5 rule 6 across processes: two Kith servers sharing one PostgreSQL database, each given
+ * half of 60 simultaneous interactions that carry the same new phone number, make one contact.
+ */
+
+const ADMIN = { id: 'two-process-admin', secret: 'two-process-admin-secret-0123456789' };
+const RESOLVE = '/api/v2/externalcontacts/identityresolution/interactions';
+
+const servers: Server[] = [];
+const stores: Store[] = [];
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.stop()));
+  for (const child of children) child.kill('SIGKILL');
+  await Promise.all(stores.map((s) => s.cleanup()));
+}, TEST_TIMEOUT_MS);
+
+describe.skipIf(!DIALECTS.includes('postgres'))(
+  'identity resolution across two processes (postgres)',
+  () => {
+    it(
+      'makes exactly one contact for 60 simultaneous interactions split over two servers',
+      async () => {
+        const store = await freshStore('postgres');
+        stores.push(store);
+        // The first server migrates and bootstraps; the second then starts on the same database.
+        const first = await serveWithAdmin(store.env, ADMIN.id, ADMIN.secret);
+        servers.push(first);
+        const second = await serveWithAdmin(store.env, ADMIN.id, ADMIN.secret);
+        servers.push(second);
+        const tokens = await Promise.all(
+          [first, second].map((s) => tokenFor(s.url, ADMIN.id, ADMIN.secret)),
+        );
+        const phone = '+13175559876';
+        const answers = await Promise.all(
+          Array.from({ length: 60 }, async (_, k) => {
+            const server = k % 2 === 0 ? first : second;
+            const res = await fetch(`${server.url}${RESOLVE}`, {
+              method: 'POST',
+              headers: {
+                authorization: `Bearer ${tokens[k % 2] as string}`,
+                'content-type': 'application/json',
+              },
+              body: JSON.stringify({
+                channel: 'voice',
+                identifiers: [{ type: 'Phone', value: phone }],
+              }),
+            });
+            expect(res.status).toBe(200);
+            return (await res.json()) as { outcome: string; contact: { id: string } };
+          }),
+        );
+        const ids = new Set(answers.map((a) => a.contact.id));
+        expect(ids.size).toBe(1);
+        expect(answers.filter((a) => a.outcome === 'created')).toHaveLength(1);
+        const search = await fetch(
+          `${first.url}/api/v2/externalcontacts/contacts?q=${encodeURIComponent(phone)}`,
+          { headers: { authorization: `Bearer ${tokens[0] as string}` } },
+        );
+        expect(((await search.json()) as { total: number }).total).toBe(1);
+      },
+      TEST_TIMEOUT_MS,
+    );
+  },
+);
