@@ -318,10 +318,10 @@ export async function ensureDataSet(
   dialect: DialectName,
   spec: DataSetSpec,
   log: Log,
-  options: { fresh?: boolean } = {},
+  options: { fresh?: boolean; poolSize?: number } = {},
 ): Promise<LoadedDataSet> {
   const name = 'search';
-  let database = openBenchDatabase(dialect, name);
+  let database = openBenchDatabase(dialect, name, options.poolSize);
   if (options.fresh !== true && (await holdsDataSet(database, spec))) {
     const admin = await bootstrapBench(database);
     const divisionIds = await ensureDivisions(database, admin);
@@ -332,7 +332,7 @@ export async function ensureDataSet(
   }
   await database.destroy();
   await resetBenchDatabase(dialect, name);
-  database = openBenchDatabase(dialect, name);
+  database = openBenchDatabase(dialect, name, options.poolSize);
   const admin = await bootstrapBench(database);
   const divisionIds = await ensureDivisions(database, admin);
   const blocklist = await loadBlocklist(database.db, admin.orgId);

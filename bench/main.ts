@@ -25,6 +25,10 @@ interface Bench {
 }
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
+  resolve: async () => ({
+    description: 'identity resolution throughput and latency, in-process and over HTTP',
+    run: (await import('./resolve.js')).run,
+  }),
   search: async () => ({
     description: 'contact search p50/p99 by name, phone and email, in-process and over HTTP',
     run: (await import('./search.js')).run,

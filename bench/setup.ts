@@ -46,9 +46,9 @@ export async function withPgClient<T>(
 }
 
 /** Opens the bench database of a dialect as Kith opens its own (SQLite WAL file, pg pool). */
-export function openBenchDatabase(dialect: DialectName, name: string): Database {
+export function openBenchDatabase(dialect: DialectName, name: string, poolSize = 4): Database {
   return dialect === 'postgres'
-    ? openDatabase({ url: benchPgUrl(), pgSchema: PG_SCHEMA, poolSize: 4 })
+    ? openDatabase({ url: benchPgUrl(), pgSchema: PG_SCHEMA, poolSize })
     : openDatabase({ sqliteFile: sqliteFile(name) });
 }
 

@@ -11,6 +11,7 @@ import { parseJson } from '../common/json.js';
 import { offsetOf, type PageRequest } from '../common/paging.js';
 import type { ReadFilter } from '../authorization/access.js';
 import { divisionCondition } from '../db/sql.js';
+import { compileOnce } from '../db/compiled.js';
 import type { ContactPoint } from './contact-points.js';
 import type { SearchTerms } from './contact-search.js';
 import {
@@ -487,52 +488,69 @@ export async function findContactsByIdentifiers(
     ...CONTACT_COLUMNS.map((column) => `contacts.${column}` as const),
     'contacts.last_seen_at',
   ] as const;
-  const arms = lookups.flatMap((lookup, index) => {
-    // From the claim or point to its contact, in that order (a CROSS JOIN fixes SQLite's order).
-    const byClaim = db
-      .selectFrom('claims')
-      .crossJoin('contacts')
-      .whereRef('contacts.org_id', '=', 'claims.org_id')
-      .whereRef('contacts.id', '=', 'claims.entity_id')
-      .where('claims.org_id', '=', orgId)
-      .where('claims.entity_type', '=', 'contact')
-      .where('claims.type', '=', lookup.type)
-      .where('claims.value', '=', lookup.value)
-      .where('claims.source_key', '=', lookup.sourceKey)
-      .where((eb) => divisionCondition(eb.ref('contacts.division_id'), filter))
-      .select([sql.lit(index).as('idx'), sql.lit('claim').as('via'), ...columns]);
-    const byPoint = db
-      .selectFrom('contact_points')
-      .crossJoin('contacts')
-      .whereRef('contacts.org_id', '=', 'contact_points.org_id')
-      .whereRef('contacts.id', '=', 'contact_points.contact_id')
-      .where('contact_points.org_id', '=', orgId)
-      .where('contact_points.kind', '=', lookup.point.kind)
-      .where('contact_points.value', '=', lookup.point.value)
-      .where((eb) => divisionCondition(eb.ref('contacts.division_id'), filter))
-      .select([sql.lit(index).as('idx'), sql.lit('contactPoint').as('via'), ...columns]);
-    return [
-      db
-        .selectFrom(
-          byClaim
-            .orderBy('contacts.created_at')
-            .orderBy('contacts.id')
-            .limit(sql.lit(MAX_CANDIDATES))
-            .as('m'),
-        )
-        .selectAll(),
-      db
-        .selectFrom(
-          byPoint
-            .orderBy('contacts.created_at')
-            .orderBy('contacts.id')
-            .limit(sql.lit(MAX_CANDIDATES))
-            .as('m'),
-        )
-        .selectAll(),
-    ];
+  // Values: the organization, five per lookup, then the filter's division ids.
+  const values: string[] = [orgId];
+  for (const l of lookups) values.push(l.type, l.value, l.sourceKey, l.point.kind, l.point.value);
+  const divisionIds = filter.divisionIds === 'all' ? [] : filter.divisionIds;
+  const firstDivision = values.length;
+  values.push(...divisionIds);
+  const shape = `contactsByIdentifiers:${lookups.length}:${filter.divisionIds === 'all' ? 'all' : divisionIds.length}:${filter.includeUnassigned}`;
+  const compiled = compileOnce(db, shape, values, (value) => {
+    const org = value(0);
+    const visibleTo: ReadFilter = {
+      divisionIds:
+        filter.divisionIds === 'all' ? 'all' : divisionIds.map((_, k) => value(firstDivision + k)),
+      includeUnassigned: filter.includeUnassigned,
+    };
+    const arms = lookups.flatMap((_, index) => {
+      const at = (k: number) => value(1 + index * 5 + k);
+      // From the claim or point to its contact, in that order (a CROSS JOIN fixes SQLite's order).
+      const byClaim = db
+        .selectFrom('claims')
+        .crossJoin('contacts')
+        .whereRef('contacts.org_id', '=', 'claims.org_id')
+        .whereRef('contacts.id', '=', 'claims.entity_id')
+        .where('claims.org_id', '=', org)
+        .where('claims.entity_type', '=', 'contact')
+        .where('claims.type', '=', at(0))
+        .where('claims.value', '=', at(1))
+        .where('claims.source_key', '=', at(2))
+        .where((eb) => divisionCondition(eb.ref('contacts.division_id'), visibleTo))
+        .select([sql.lit(index).as('idx'), sql.lit('claim').as('via'), ...columns]);
+      const byPoint = db
+        .selectFrom('contact_points')
+        .crossJoin('contacts')
+        .whereRef('contacts.org_id', '=', 'contact_points.org_id')
+        .whereRef('contacts.id', '=', 'contact_points.contact_id')
+        .where('contact_points.org_id', '=', org)
+        .where('contact_points.kind', '=', at(3))
+        .where('contact_points.value', '=', at(4))
+        .where((eb) => divisionCondition(eb.ref('contacts.division_id'), visibleTo))
+        .select([sql.lit(index).as('idx'), sql.lit('contactPoint').as('via'), ...columns]);
+      return [
+        db
+          .selectFrom(
+            byClaim
+              .orderBy('contacts.created_at')
+              .orderBy('contacts.id')
+              .limit(sql.lit(MAX_CANDIDATES))
+              .as('m'),
+          )
+          .selectAll(),
+        db
+          .selectFrom(
+            byPoint
+              .orderBy('contacts.created_at')
+              .orderBy('contacts.id')
+              .limit(sql.lit(MAX_CANDIDATES))
+              .as('m'),
+          )
+          .selectAll(),
+      ];
+    });
+    return unionOf(arms);
   });
-  const rows = await unionOf(arms).execute();
+  const { rows } = await db.executeQuery(compiled);
   const contacts = new Map<string, SeenContact>();
   const matches = rows.map((row) => {
     if (!contacts.has(row.id))

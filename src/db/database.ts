@@ -162,6 +162,15 @@ export function openDatabase(options: DatabaseOptions): Database {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // Identity resolution writes all day: a 64 MB page cache keeps the hot index pages in memory,
+  // and checkpoints every 10,000 WAL pages (40 MB) rather than 1,000 make ten times fewer
+  // fsyncs of the database file (bench/RESULTS.md).
+  // Temporary B-trees (a lookup's ORDER BY) in memory, and the file read through mmap rather than
+  // a read call a page: together +20% resolutions per second.
+  sqlite.pragma('cache_size = -65536');
+  sqlite.pragma('wal_autocheckpoint = 10000');
+  sqlite.pragma('temp_store = memory');
+  sqlite.pragma('mmap_size = 4294967296');
   const db = new Kysely<DB>({
     dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
   });

@@ -38,10 +38,12 @@ export async function recordChanges(db: Kysely<DB>, changes: readonly Change[]):
       })),
     )
     .execute();
+  const audited = changes.filter((change) => change.audited !== false);
+  if (audited.length === 0) return;
   await db
     .insertInto('audit_log')
     .values(
-      changes.map((change) => ({
+      audited.map((change) => ({
         org_id: change.orgId,
         id: newId(),
         entity_type: change.entityType,

@@ -16,6 +16,12 @@ export interface Change {
   readonly principal: Pick<Principal, 'type' | 'id'> | null;
   readonly before: unknown;
   readonly after: unknown;
+  /**
+   * False leaves the change out of the audit log, for changes that are their own record: an
+   * interaction linked by identity resolution is stored, with who sent it and why it was linked,
+   * in the interactions table.
+   */
+  readonly audited?: boolean;
 }
 
 export function contactTopic(contactId: string): string {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { nowIso } from '../common/time.js';
+import { compileOnce } from '../db/compiled.js';
 import type { Channel } from './resolution.js';
 
 /** How identity resolution treats one channel (SPEC §5 rule 5). */
@@ -32,12 +33,14 @@ export async function findChannelSettings(
   orgId: string,
   channel: Channel,
 ): Promise<ChannelSettings> {
-  const row = await db
-    .selectFrom('resolution_settings')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('channel', '=', channel)
-    .executeTakeFirst();
+  const compiled = compileOnce(db, 'channelSettings', [orgId, channel], (value) =>
+    db
+      .selectFrom('resolution_settings')
+      .selectAll()
+      .where('org_id', '=', value(0))
+      .where('channel', '=', value(1)),
+  );
+  const row = (await db.executeQuery(compiled)).rows[0];
   if (!row) return defaultChannelSettings(channel);
   return {
     channel,

@@ -403,6 +403,7 @@ function interactionChange(plan: WritePlan): Change {
     entityId: interaction.contactId,
     divisionId: interaction.divisionId,
     principal: plan.principal,
+    audited: false,
     before: null,
     after: {
       outcome: plan.result.outcome,

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { parseJsonOrNull } from '../common/json.js';
 import { nowIso } from '../common/time.js';
+import { compileOnce } from '../db/compiled.js';
 import { DEFAULT_BLOCKLIST } from '../contacts/identifier.js';
 import { DEFAULT_RETENTION_DAYS } from '../retention/retention.js';
 
@@ -42,11 +43,13 @@ export interface OrgSettings {
 }
 
 export async function loadOrgSettings(db: Kysely<DB>, orgId: string): Promise<OrgSettings> {
-  const row = await db
-    .selectFrom('org_settings')
-    .select(['identifier_blocklist', 'retention_days'])
-    .where('org_id', '=', orgId)
-    .executeTakeFirst();
+  const compiled = compileOnce(db, 'orgSettings', [orgId], (value) =>
+    db
+      .selectFrom('org_settings')
+      .select(['identifier_blocklist', 'retention_days'])
+      .where('org_id', '=', value(0)),
+  );
+  const row = (await db.executeQuery(compiled)).rows[0];
   return {
     blocklist: parseJsonOrNull<string[]>(row?.identifier_blocklist ?? null) ?? DEFAULT_BLOCKLIST,
     retentionDays: row?.retention_days ?? DEFAULT_RETENTION_DAYS,

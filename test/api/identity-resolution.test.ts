@@ -397,7 +397,7 @@ for (const dialect of DIALECTS) {
       expect(contacts).toEqual([{ contact_id: id }]);
     });
 
-    it('records the outcome as events and audit entries in the same transaction', async () => {
+    it('records the outcome as events, the creation in the audit log, and who sent the interaction', async () => {
       const first = await voice(kith, freshPhone());
       const id = first.contact?.id as string;
       const events = await kith.database.db
@@ -415,7 +415,14 @@ for (const dialect of DIALECTS) {
         .where('org_id', '=', kith.orgId)
         .where('entity_id', '=', id)
         .execute();
-      expect(audit.map((a) => a.action).sort()).toEqual(['created', 'interaction']);
+      // The interaction is its own audit record: who sent it, when and why it was linked.
+      expect(audit.map((a) => a.action)).toEqual(['created']);
+      const stored = await kith.database.db
+        .selectFrom('interactions')
+        .select(['principal_id', 'outcome'])
+        .where('id', '=', first.interaction?.id as string)
+        .executeTakeFirst();
+      expect(stored).toEqual({ principal_id: expect.any(String), outcome: 'created' });
     });
   });
 }

@@ -12,8 +12,9 @@ import { columnTypes } from './column-types.js';
  * - resolution_settings: per channel, whether and where resolution creates contacts.
  * - resolution_reviews: ambiguous results waiting for an agent.
  * - org_settings.retention_days: the retention period (null: 60 days).
- * - claims_value_idx: claims by identifier across divisions (the primary key leads with the
- *   division, so a lookup for a principal that sees every division read every claim).
+ * - claims keyed by identifier first: (org, entity type, type, value, source, division). The key of
+ *   0002 led with the division, so a lookup across divisions (a principal that sees every
+ *   division) read every claim; a second index would cost every claim insert a third B-tree.
  */
 export async function up(db: Kysely<any>, dialect: DialectName): Promise<void> {
   const t = columnTypes(dialect);
@@ -32,11 +33,7 @@ export async function up(db: Kysely<any>, dialect: DialectName): Promise<void> {
 
   await db.schema.alterTable('org_settings').addColumn('retention_days', 'integer').execute();
 
-  await db.schema
-    .createIndex('claims_value_idx')
-    .on('claims')
-    .columns(['org_id', 'entity_type', 'type', 'value', 'source_key'])
-    .execute();
+  await rekeyClaims(db, dialect, CLAIMS_KEY_BY_VALUE);
 
   await db.schema
     .createTable('interactions')
@@ -131,11 +128,58 @@ export async function up(db: Kysely<any>, dialect: DialectName): Promise<void> {
     .execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+const CLAIMS_KEY_BY_DIVISION = [
+  'org_id',
+  'entity_type',
+  'division_key',
+  'type',
+  'source_key',
+  'value',
+] as const;
+const CLAIMS_KEY_BY_VALUE = [
+  'org_id',
+  'entity_type',
+  'type',
+  'value',
+  'source_key',
+  'division_key',
+] as const;
+
+/** Rebuilds the claims table with another primary key, keeping every claim. */
+async function rekeyClaims(
+  db: Kysely<any>,
+  dialect: DialectName,
+  key: typeof CLAIMS_KEY_BY_VALUE | typeof CLAIMS_KEY_BY_DIVISION,
+): Promise<void> {
+  const t = columnTypes(dialect);
+  await db.schema
+    .createTable('claims_rekeyed')
+    .addColumn('org_id', 'text', (c) => c.notNull())
+    .addColumn('entity_type', 'text', (c) => c.notNull())
+    .addColumn('division_key', 'text', (c) => c.notNull())
+    .addColumn('type', 'text', (c) => c.notNull())
+    .addColumn('source_key', 'text', (c) => c.notNull())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .addColumn('entity_id', 'text', (c) => c.notNull())
+    .addColumn('created_at', t.timestamp, (c) => c.notNull())
+    .addPrimaryKeyConstraint(`claims_pk_${key[2]}`, [...key])
+    .execute();
+  await db.insertInto('claims_rekeyed').expression(db.selectFrom('claims').selectAll()).execute();
+  await db.schema.dropIndex('claims_entity_idx').execute();
+  await db.schema.dropTable('claims').execute();
+  await db.schema.alterTable('claims_rekeyed').renameTo('claims').execute();
+  await db.schema
+    .createIndex('claims_entity_idx')
+    .on('claims')
+    .columns(['org_id', 'entity_type', 'entity_id'])
+    .execute();
+}
+
+export async function down(db: Kysely<any>, dialect: DialectName): Promise<void> {
   await db.schema.dropTable('resolution_reviews').execute();
   await db.schema.dropTable('resolution_settings').execute();
   await db.schema.dropTable('interactions').execute();
-  await db.schema.dropIndex('claims_value_idx').execute();
+  await rekeyClaims(db, dialect, CLAIMS_KEY_BY_DIVISION);
   await db.schema.alterTable('org_settings').dropColumn('retention_days').execute();
   await db.schema.dropIndex('contacts_last_seen_idx').execute();
   await db.schema.alterTable('contacts').dropColumn('last_seen_at').execute();
