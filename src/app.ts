@@ -145,7 +145,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(relationshipBulkRoutes({ db }));
   await app.register(noteRoutes({ db }));
   await app.register(noteBulkRoutes({ db }));
-  await app.register(resolutionRoutes({ db, resolver: new Resolver(db) }));
+  await app.register(resolutionRoutes({ db, resolver: new Resolver(db), metrics }));
   await app.register(interactionRoutes({ db }));
   await app.register(retentionRoutes({ db }));
   return app;

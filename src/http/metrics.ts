@@ -6,6 +6,7 @@ export interface Metrics {
   readonly registry: Registry;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly resolutions: Counter<'outcome'>;
 }
 
 /**
@@ -39,6 +40,12 @@ export function createMetrics(sources: { outboxBacklog?: () => Promise<number> }
       help: 'HTTP request latency by route and status',
       labelNames: ['method', 'route', 'status'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    resolutions: new Counter({
+      name: 'kith_resolution_outcomes_total',
+      help: 'Interactions resolved, by outcome (linked, created, ambiguous, skipped)',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
   };

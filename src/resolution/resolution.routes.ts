@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { principalOf } from '../http/fastify-types.js';
 import { STANDARD_ERRORS } from '../http/schemas.js';
+import type { Metrics } from '../http/metrics.js';
 import { afterListing } from '../http/cursor-listing.js';
 import { toContactView } from '../contacts/contact.js';
 import { toInteractionView } from '../interactions/interaction.js';
@@ -57,8 +58,12 @@ const InteractionBody = Type.Object(
   { title: 'IdentityResolutionInteraction', additionalProperties: true },
 );
 
-export function resolutionRoutes(deps: { db: Kysely<DB>; resolver: Resolver }): FastifyPluginAsync {
-  const { db, resolver } = deps;
+export function resolutionRoutes(deps: {
+  db: Kysely<DB>;
+  resolver: Resolver;
+  metrics: Metrics;
+}): FastifyPluginAsync {
+  const { db, resolver, metrics } = deps;
   return async (app) => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -74,6 +79,7 @@ export function resolutionRoutes(deps: { db: Kysely<DB>; resolver: Resolver }): 
       },
       async (request) => {
         const result = await resolver.resolve(principalOf(request), request.body);
+        metrics.resolutions.inc({ outcome: result.outcome });
         const answer: Record<string, unknown> = {
           outcome: result.outcome,
           candidates: result.candidates.map((c) => toContactView(c)),

@@ -423,6 +423,8 @@ for (const dialect of DIALECTS) {
         .where('id', '=', first.interaction?.id as string)
         .executeTakeFirst();
       expect(stored).toEqual({ principal_id: expect.any(String), outcome: 'created' });
+      const metrics = await kith.request('GET', '/metrics', { token: null });
+      expect(metrics.body).toMatch(/kith_resolution_outcomes_total\{outcome="created"\} [1-9]/);
     });
   });
 }
