@@ -168,10 +168,13 @@ async function rekeyClaims(
   await db.schema.dropIndex('claims_entity_idx').execute();
   await db.schema.dropTable('claims').execute();
   await db.schema.alterTable('claims_rekeyed').renameTo('claims').execute();
+  // By entity id before type: an index that starts (org, entity type) looks like a way into
+  // an identifier lookup too, and PostgreSQL chose it for a generic plan while the table was
+  // small, then scanned every claim once it was not.
   await db.schema
     .createIndex('claims_entity_idx')
     .on('claims')
-    .columns(['org_id', 'entity_type', 'entity_id'])
+    .columns(['org_id', 'entity_id', 'entity_type'])
     .execute();
 }
 
