@@ -28,6 +28,19 @@ function rowToClaim(row: ClaimTable): Claim {
   };
 }
 
+function claimToRow(claim: Claim): ClaimTable {
+  return {
+    org_id: claim.orgId,
+    entity_type: claim.entityType,
+    division_key: claim.divisionKey,
+    type: claim.type,
+    source_key: claim.sourceKey,
+    value: claim.value,
+    entity_id: claim.entityId,
+    created_at: claim.createdAt,
+  };
+}
+
 export type ClaimKey = Pick<
   Claim,
   'orgId' | 'entityType' | 'divisionKey' | 'type' | 'sourceKey' | 'value'
@@ -71,19 +84,7 @@ export async function findClaimsInDivisions(
 
 /** Inserts a claim; a concurrent claim of the same identifier fails on the primary key. */
 export async function insertClaim(db: Kysely<DB>, claim: Claim): Promise<void> {
-  await db
-    .insertInto('claims')
-    .values({
-      org_id: claim.orgId,
-      entity_type: claim.entityType,
-      division_key: claim.divisionKey,
-      type: claim.type,
-      source_key: claim.sourceKey,
-      value: claim.value,
-      entity_id: claim.entityId,
-      created_at: claim.createdAt,
-    })
-    .execute();
+  await db.insertInto('claims').values(claimToRow(claim)).execute();
 }
 
 export async function deleteClaim(db: Kysely<DB>, key: ClaimKey): Promise<void> {
@@ -139,18 +140,7 @@ export async function insertFreeClaims(db: Kysely<DB>, claims: readonly Claim[])
   if (claims.length === 0) return [];
   const rows = await db
     .insertInto('claims')
-    .values(
-      claims.map((claim) => ({
-        org_id: claim.orgId,
-        entity_type: claim.entityType,
-        division_key: claim.divisionKey,
-        type: claim.type,
-        source_key: claim.sourceKey,
-        value: claim.value,
-        entity_id: claim.entityId,
-        created_at: claim.createdAt,
-      })),
-    )
+    .values(claims.map(claimToRow))
     .onConflict((oc) => oc.doNothing())
     .returningAll()
     .execute();
