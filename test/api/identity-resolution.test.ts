@@ -262,6 +262,46 @@ for (const dialect of DIALECTS) {
       expect(closed.entities.map((r) => r.id)).toContain(reviewId);
     });
 
+    it('dismisses a review, and shows reviews only to principals of their division', async () => {
+      const phone = freshPhone();
+      const east = await createDivision(kith, `East ${phone}`);
+      for (const name of ['One', 'Two'])
+        await postContact(kith, {
+          firstName: name,
+          homePhone: { display: phone },
+          division: { id: east },
+        });
+      const result = await voice(kith, phone);
+      expect(result.outcome).toBe('ambiguous');
+      const reviewId = result.review?.id as string;
+      const outsider = await kith.principal(
+        ['externalContacts:contact:view', 'externalContacts:contact:edit'],
+        [await createDivision(kith, `West ${phone}`)],
+      );
+      expectGenesysError(
+        await kith.request('GET', `${REVIEWS}/${reviewId}`, { token: outsider.token }),
+        404,
+      );
+      const listed = ok<{ entities: { id: string }[] }>(
+        await kith.request('GET', REVIEWS, { token: outsider.token }),
+      );
+      expect(listed.entities.map((r) => r.id)).not.toContain(reviewId);
+      expectGenesysError(
+        await kith.request('POST', `${REVIEWS}/${reviewId}/resolve`, { body: { action: 'merge' } }),
+        400,
+      );
+      const dismissed = ok<{ status: string; resolution: { action: string } }>(
+        await kith.request('POST', `${REVIEWS}/${reviewId}/resolve`, {
+          body: { action: 'dismiss' },
+        }),
+      );
+      expect(dismissed).toMatchObject({ status: 'dismissed', resolution: { action: 'dismiss' } });
+      // The first-created contact keeps the interaction.
+      expect((await interactionsOf(kith, result.contact?.id as string)).map((i) => i.id)).toContain(
+        result.interaction?.id,
+      );
+    });
+
     it('obeys the channel settings: off is skipped, no creation is skipped, a division is used', async () => {
       const sales = await createDivision(kith, `Sales ${freshPhone()}`);
       const settings = ok<{ division: { id: string }; resolveIdentities: boolean }>(

@@ -3,6 +3,7 @@ import { DIALECTS } from '../helpers/databases.js';
 import {
   children,
   freshStore,
+  runKith,
   serveWithAdmin,
   TEST_TIMEOUT_MS,
   tokenFor,
@@ -26,6 +27,31 @@ afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
   await Promise.all(stores.map((s) => s.cleanup()));
 }, TEST_TIMEOUT_MS);
+
+for (const dialect of DIALECTS) {
+  describe(`kith sweep as a process (${dialect})`, () => {
+    it(
+      'sweeps expired contacts, prints JSON, and refuses an unreadable --as-of with exit 2',
+      async () => {
+        const store = await freshStore(dialect);
+        stores.push(store);
+        const swept = await runKith(
+          ['sweep', '--as-of', '2030-01-01T00:00:00Z', '--json'],
+          store.env,
+        );
+        expect(swept.code).toBe(0);
+        expect(JSON.parse(swept.stdout.trim().split('\n').pop() ?? '')).toEqual({
+          asOf: '2030-01-01T00:00:00.000Z',
+          swept: 0,
+        });
+        const bad = await runKith(['sweep', '--as-of', 'next tuesday'], store.env);
+        expect(bad.code).toBe(2);
+        expect(bad.stderr).toMatch(/--as-of takes an ISO-8601 date-time/);
+      },
+      TEST_TIMEOUT_MS,
+    );
+  });
+}
 
 describe.skipIf(!DIALECTS.includes('postgres'))(
   'identity resolution across two processes (postgres)',

@@ -3,6 +3,7 @@ import { DIALECTS } from '../helpers/databases.js';
 import { CONTACTS, expectGenesysError, ok } from '../helpers/http.js';
 import { useTestKith, type TestKith } from '../helpers/kith.js';
 import { postContact } from '../helpers/contacts.js';
+import { startSweeper } from '../../src/retention/retention.service.js';
 
 const ROOT = '/api/v2/externalcontacts';
 const RESOLVE = `${ROOT}/identityresolution/interactions`;
@@ -132,6 +133,20 @@ for (const dialect of DIALECTS) {
       await sweep(kith);
       expect(await exists(kith, promoted)).toBe(true);
       expect(await exists(kith, edited)).toBe(true);
+    });
+
+    it('sweeps by itself every KITH_SWEEP_INTERVAL_SECONDS', async () => {
+      const id = await visitor(kith, cookie(), daysAgo(75));
+      const errors: unknown[] = [];
+      const sweeper = startSweeper(kith.database.db, 1, (error) => errors.push(error));
+      try {
+        for (let waited = 0; waited < 10_000 && (await exists(kith, id)); waited += 200)
+          await new Promise((resolve) => setTimeout(resolve, 200));
+      } finally {
+        await sweeper.stop();
+      }
+      expect(await exists(kith, id)).toBe(false);
+      expect(errors).toEqual([]);
     });
 
     it('needs settings:edit to sweep and a readable asOf', async () => {
