@@ -1,3 +1,4 @@
+import { insertRows } from '../db/compiled.js';
 import type { Kysely } from 'kysely';
 import type { ClaimTable, DB } from '../db/schema.js';
 
@@ -138,11 +139,9 @@ export async function deleteClaimsOf(
  */
 export async function insertFreeClaims(db: Kysely<DB>, claims: readonly Claim[]): Promise<Claim[]> {
   if (claims.length === 0) return [];
-  const rows = await db
-    .insertInto('claims')
-    .values(claims.map(claimToRow))
-    .onConflict((oc) => oc.doNothing())
-    .returningAll()
-    .execute();
-  return rows.map(rowToClaim);
+  const rows = await insertRows(db, 'claims', claims.map(claimToRow), {
+    ignoreConflicts: true,
+    returning: true,
+  });
+  return rows.map((row) => rowToClaim(row as unknown as ClaimTable));
 }

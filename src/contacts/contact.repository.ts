@@ -11,7 +11,7 @@ import { parseJson } from '../common/json.js';
 import { offsetOf, type PageRequest } from '../common/paging.js';
 import type { ReadFilter } from '../authorization/access.js';
 import { divisionCondition } from '../db/sql.js';
-import { compileOnce } from '../db/compiled.js';
+import { compileOnce, insertRows } from '../db/compiled.js';
 import type { ContactPoint } from './contact-points.js';
 import type { SearchTerms } from './contact-search.js';
 import {
@@ -571,10 +571,11 @@ export async function insertSeenContacts(
   contacts: readonly SeenContact[],
 ): Promise<void> {
   if (contacts.length === 0) return;
-  await db
-    .insertInto('contacts')
-    .values(contacts.map((c) => ({ ...contactToRow(c.contact), last_seen_at: c.lastSeenAt })))
-    .execute();
+  await insertRows(
+    db,
+    'contacts',
+    contacts.map((c) => ({ ...contactToRow(c.contact), last_seen_at: c.lastSeenAt })),
+  );
 }
 
 /** Inserts the contact points of several contacts in one statement. */
@@ -583,18 +584,17 @@ export async function insertContactPoints(
   points: readonly { orgId: string; contactId: string; point: ContactPoint }[],
 ): Promise<void> {
   if (points.length === 0) return;
-  await db
-    .insertInto('contact_points')
-    .values(
-      points.map(({ orgId, contactId, point }) => ({
-        org_id: orgId,
-        kind: point.kind,
-        value: point.value,
-        contact_id: contactId,
-      })),
-    )
-    .onConflict((oc) => oc.doNothing())
-    .execute();
+  await insertRows(
+    db,
+    'contact_points',
+    points.map(({ orgId, contactId, point }) => ({
+      org_id: orgId,
+      kind: point.kind,
+      value: point.value,
+      contact_id: contactId,
+    })),
+    { ignoreConflicts: true },
+  );
 }
 
 /**

@@ -1,4 +1,8 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import {
+  parsePhoneNumberFromString,
+  type CountryCode,
+  type PhoneNumber as PhoneNumberObject,
+} from 'libphonenumber-js/max';
 import { getCountries } from 'libphonenumber-js/max';
 
 /** The Genesys `PhoneNumber` shape. */
@@ -31,6 +35,19 @@ export interface ParsedPhone {
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 
+function regionOf(country: string): CountryCode {
+  return (isCountryCode(country) ? country.toUpperCase() : DEFAULT_COUNTRY) as CountryCode;
+}
+
+/** The valid number `text` (trimmed) is in `region`, or null. */
+function validNumber(text: string, region: CountryCode): PhoneNumberObject | null {
+  if (text === '') return null;
+  // Letters make a vanity or free-form entry, which stays as typed rather than being decoded.
+  if (/[A-Za-z]/.test(text.replace(/\s*(?:ext\.?|x|#)\s*\d+\s*$/i, ''))) return null;
+  const parsed = parsePhoneNumberFromString(text, region);
+  return parsed !== undefined && parsed.isValid() ? parsed : null;
+}
+
 /**
  * Reads `input` as a phone number: with a leading `+` as international, otherwise in
  * `country` (default US). Returns null for anything that is not a valid number (short codes,
@@ -38,12 +55,9 @@ const E164 = /^\+[1-9]\d{6,14}$/;
  */
 export function parsePhone(input: string, country: string = DEFAULT_COUNTRY): ParsedPhone | null {
   const text = input.trim();
-  if (text === '') return null;
-  const region = (isCountryCode(country) ? country.toUpperCase() : DEFAULT_COUNTRY) as CountryCode;
-  // Letters make a vanity or free-form entry, which stays as typed rather than being decoded.
-  if (/[A-Za-z]/.test(text.replace(/\s*(?:ext\.?|x|#)\s*\d+\s*$/i, ''))) return null;
-  const parsed = parsePhoneNumberFromString(text, region);
-  if (parsed === undefined || !parsed.isValid()) return null;
+  const region = regionOf(country);
+  const parsed = validNumber(text, region);
+  if (parsed === null) return null;
   const result: ParsedPhone = {
     e164: parsed.number,
     countryCode: parsed.country ?? region,
@@ -64,7 +78,8 @@ export function toE164(input: string, country: string = DEFAULT_COUNTRY): string
     const parsed = parsePhoneNumberFromString(text);
     return parsed !== undefined && parsed.isValid() ? parsed.number : null;
   }
-  return parsePhone(text, country)?.e164 ?? null;
+  // Only the number: formatting the international display costs as much as parsing.
+  return validNumber(text, regionOf(country))?.number ?? null;
 }
 
 /** The digits of a value, for finding non-E.164 numbers by what was typed. */

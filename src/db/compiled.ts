@@ -1,4 +1,4 @@
-import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import { CompiledQuery, type Compilable, type Insertable, type Kysely } from 'kysely';
 import type { DB } from './schema.js';
 
 /*
@@ -9,8 +9,10 @@ import type { DB } from './schema.js';
 
 interface Template {
   readonly sql: string;
-  /** For each parameter of the SQL: the index of the value it stands for, or its constant. */
-  readonly parameters: readonly ({ slot: number } | { constant: unknown })[];
+  /** For each parameter of the SQL: the index of the value it stands for, or -1 for a constant. */
+  readonly slots: readonly number[];
+  /** The parameters as compiled: the constants, where `slots` says -1. */
+  readonly constants: readonly unknown[];
 }
 
 const templates = new WeakMap<Kysely<DB>, Map<string, Template>>();
@@ -45,16 +47,73 @@ export function compileOnce<R>(
     const compiled = build((i) => `${MARK}${i}\u0001`).compile();
     template = {
       sql: compiled.sql,
-      parameters: compiled.parameters.map((p) => {
-        const slot = slotOf(p);
-        return slot === null ? { constant: p } : { slot };
-      }),
+      slots: compiled.parameters.map((p) => slotOf(p) ?? -1),
+      constants: compiled.parameters,
     };
     byShape.set(shape, template);
   }
   // The SQL is the one `build` made, so its rows are the rows of R.
-  return CompiledQuery.raw(
-    template.sql,
-    template.parameters.map((p) => ('slot' in p ? values[p.slot] : p.constant)),
-  );
+  const { slots, constants } = template;
+  const parameters = new Array<unknown>(slots.length);
+  for (let k = 0; k < slots.length; k += 1) {
+    const slot = slots[k] as number;
+    parameters[k] = slot === -1 ? constants[k] : values[slot];
+  }
+  return CompiledQuery.raw(template.sql, parameters);
+}
+
+/** The row counts a bulk insert is cut into (powers of two), so that few shapes exist. */
+const CHUNK_SIZES = [128, 64, 32, 16, 8, 4, 2, 1] as const;
+
+type Row = Record<string, unknown>;
+/** DB's tables seen as rows of unknown values: the statements here are built by column name. */
+type AnyTables = Record<string, Row>;
+
+/**
+ * Inserts rows of one shape (the same columns) with statements compiled once per row count, cut
+ * in powers of two: a batch of 42 rows runs as 32 + 8 + 2. Building a multi-row insert through
+ * Kysely costs microseconds per value, on every call; identity resolution inserts thousands of
+ * rows a second.
+ * @param ignoreConflicts rows that break a unique key are skipped rather than failing.
+ * @returns the rows inserted, when `returning` (a skipped row is not among them).
+ */
+export async function insertRows<T extends keyof DB>(
+  db: Kysely<DB>,
+  table: T,
+  rows: readonly Insertable<DB[T]>[],
+  options: { ignoreConflicts?: boolean; returning?: boolean } = {},
+): Promise<Row[]> {
+  const first = rows[0];
+  if (first === undefined) return [];
+  const columns = Object.keys(first);
+  const any = db as unknown as Kysely<AnyTables>;
+  const inserted: Row[] = [];
+  let at = 0;
+  while (at < rows.length) {
+    const remaining = rows.length - at;
+    const size = CHUNK_SIZES.find((s) => s <= remaining) ?? 1;
+    const values: unknown[] = [];
+    for (let r = at; r < at + size; r += 1) {
+      const row = rows[r] as unknown as Row;
+      if (Object.keys(row).length !== columns.length)
+        throw new Error(`insertRows: the rows of ${table} differ in their columns`);
+      for (const column of columns) values.push(row[column]);
+    }
+    const shape = `insert:${table}:${columns.join(',')}:${options.ignoreConflicts === true}:${options.returning === true}:${size}`;
+    const compiled = compileOnce(db, shape, values, (value) => {
+      let query = any
+        .insertInto(table)
+        .values(
+          Array.from({ length: size }, (_, r) =>
+            Object.fromEntries(columns.map((column, k) => [column, value(r * columns.length + k)])),
+          ),
+        );
+      if (options.ignoreConflicts === true) query = query.onConflict((oc) => oc.doNothing());
+      return options.returning === true ? query.returningAll() : query;
+    });
+    const result = await db.executeQuery(compiled);
+    inserted.push(...(result.rows as unknown as Row[]));
+    at += size;
+  }
+  return inserted;
 }

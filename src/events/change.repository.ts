@@ -1,3 +1,4 @@
+import { insertRows } from '../db/compiled.js';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { newId } from '../common/ids.js';
@@ -16,47 +17,45 @@ export async function recordChange(db: Kysely<DB>, change: Change): Promise<void
 export async function recordChanges(db: Kysely<DB>, changes: readonly Change[]): Promise<void> {
   if (changes.length === 0) return;
   const at = nowIso();
-  await db
-    .insertInto('events')
-    .values(
-      changes.map((change) => ({
-        org_id: change.orgId,
-        id: newId(),
-        topic: change.topic,
+  await insertRows(
+    db,
+    'events',
+    changes.map((change) => ({
+      org_id: change.orgId,
+      id: newId(),
+      topic: change.topic,
+      kind: change.kind,
+      entity_type: change.entityType,
+      entity_id: change.entityId,
+      division_id: change.divisionId,
+      principal_id: change.principal?.id ?? null,
+      payload: JSON.stringify({
         kind: change.kind,
-        entity_type: change.entityType,
-        entity_id: change.entityId,
-        division_id: change.divisionId,
-        principal_id: change.principal?.id ?? null,
-        payload: JSON.stringify({
-          kind: change.kind,
-          before: change.before ?? null,
-          after: change.after ?? null,
-        }),
-        created_at: at,
-        delivered_at: null,
-      })),
-    )
-    .execute();
+        before: change.before ?? null,
+        after: change.after ?? null,
+      }),
+      created_at: at,
+      delivered_at: null,
+    })),
+  );
   const audited = changes.filter((change) => change.audited !== false);
   if (audited.length === 0) return;
-  await db
-    .insertInto('audit_log')
-    .values(
-      audited.map((change) => ({
-        org_id: change.orgId,
-        id: newId(),
-        entity_type: change.entityType,
-        entity_id: change.entityId,
-        action: change.kind,
-        principal_type: change.principal?.type ?? null,
-        principal_id: change.principal?.id ?? null,
-        before: change.before == null ? null : JSON.stringify(change.before),
-        after: change.after == null ? null : JSON.stringify(change.after),
-        created_at: at,
-      })),
-    )
-    .execute();
+  await insertRows(
+    db,
+    'audit_log',
+    audited.map((change) => ({
+      org_id: change.orgId,
+      id: newId(),
+      entity_type: change.entityType,
+      entity_id: change.entityId,
+      action: change.kind,
+      principal_type: change.principal?.type ?? null,
+      principal_id: change.principal?.id ?? null,
+      before: change.before == null ? null : JSON.stringify(change.before),
+      after: change.after == null ? null : JSON.stringify(change.after),
+      created_at: at,
+    })),
+  );
 }
 
 export interface AuditEntry {

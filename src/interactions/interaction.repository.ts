@@ -1,3 +1,4 @@
+import { insertRows } from '../db/compiled.js';
 import type { Kysely } from 'kysely';
 import type { DB, InteractionTable } from '../db/schema.js';
 import { parseJson, parseJsonOrNull } from '../common/json.js';
@@ -63,7 +64,7 @@ export async function insertInteractions(
   interactions: readonly Interaction[],
 ): Promise<void> {
   if (interactions.length === 0) return;
-  await db.insertInto('interactions').values(interactions.map(interactionToRow)).execute();
+  await insertRows(db, 'interactions', interactions.map(interactionToRow));
 }
 
 /** Where a page of interactions ends: the next page starts after it. */

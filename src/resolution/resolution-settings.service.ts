@@ -8,6 +8,7 @@ import { externalSourceRef } from '../external-sources/external-source.js';
 import { badRequest } from '../errors/app-error.js';
 import { recordChange } from '../events/change.repository.js';
 import { divisionRef, requestedDivisionId } from '../contacts/contact.js';
+import { perDatabase, TtlCache } from '../common/ttl-cache.js';
 import { CHANNELS, isChannel, type Channel } from './resolution.js';
 import {
   findChannelSettings,
@@ -50,6 +51,27 @@ export async function getChannelSettings(
   return findChannelSettings(db, principal.orgId, checkChannel(channel));
 }
 
+/** How long a process keeps a channel's settings before reading them again. */
+export const SETTINGS_CACHE_MS = 1000;
+const channelSettingsCache = perDatabase<Kysely<DB>, ChannelSettings>(
+  () => new TtlCache(SETTINGS_CACHE_MS),
+);
+
+/**
+ * A channel's settings as identity resolution reads them on every interaction: kept a second, so
+ * that a change made by another process sharing the database applies within a second (one made
+ * by this process applies at once).
+ */
+export function cachedChannelSettings(
+  db: Kysely<DB>,
+  orgId: string,
+  channel: Channel,
+): Promise<ChannelSettings> {
+  return channelSettingsCache(db).get(`${orgId}\u0000${channel}`, () =>
+    findChannelSettings(db, orgId, channel),
+  );
+}
+
 export interface ChannelSettingsInput {
   resolveIdentities?: boolean | undefined;
   division?: { id?: string | undefined } | null | undefined;
@@ -73,7 +95,7 @@ export async function updateChannelSettings(
 ): Promise<ChannelSettings> {
   requirePermission(principal, 'externalContacts:settings:edit');
   const checked = checkChannel(channel);
-  return db.transaction().execute(async (trx) => {
+  const saved = await db.transaction().execute(async (trx) => {
     const before = await findChannelSettings(trx, principal.orgId, checked);
     const divisionInput =
       input.divisionId !== undefined
@@ -116,4 +138,6 @@ export async function updateChannelSettings(
     });
     return after;
   });
+  channelSettingsCache(db).forget(`${principal.orgId}\u0000${checked}`);
+  return saved;
 }

@@ -11,7 +11,7 @@ import { recordChanges } from '../events/change.repository.js';
 import { contactTopic, type Change } from '../events/change.js';
 import { findDivision } from '../divisions/division.repository.js';
 import { findExternalSource } from '../external-sources/external-source.repository.js';
-import { loadOrgSettings } from '../settings/org-settings.repository.js';
+import { cachedOrgSettings } from '../settings/settings.service.js';
 import { deleteClaimsOf, insertFreeClaims, type Claim } from '../contacts/claim.repository.js';
 import {
   deleteContactRow,
@@ -38,8 +38,7 @@ import { insertInteractions } from '../interactions/interaction.repository.js';
 import { toInteractionView, type Interaction } from '../interactions/interaction.js';
 import { expires, occurredAtProblem, seenHour } from '../retention/retention.js';
 import { insertReviews, type Review } from './review.repository.js';
-import { findChannelSettings } from './resolution-settings.repository.js';
-import { checkChannel } from './resolution-settings.service.js';
+import { cachedChannelSettings, checkChannel } from './resolution-settings.service.js';
 import {
   chooseMatch,
   newContactInput,
@@ -221,8 +220,8 @@ async function planResolution(
     );
   const orgId = principal.orgId;
   const [org, settings] = await Promise.all([
-    loadOrgSettings(db, orgId),
-    findChannelSettings(db, orgId, channel),
+    cachedOrgSettings(db, orgId),
+    cachedChannelSettings(db, orgId, channel),
   ]);
   const normalized = await normalizeIdentifiers(
     db,

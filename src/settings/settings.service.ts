@@ -5,7 +5,13 @@ import { requirePermission } from '../authorization/guard.js';
 import { badRequest } from '../errors/app-error.js';
 import { recordChange } from '../events/change.repository.js';
 import { MAX_RETENTION_DAYS } from '../retention/retention.js';
-import { loadOrgSettings, saveBlocklist, saveRetentionDays } from './org-settings.repository.js';
+import { perDatabase, TtlCache } from '../common/ttl-cache.js';
+import {
+  loadOrgSettings,
+  saveBlocklist,
+  saveRetentionDays,
+  type OrgSettings,
+} from './org-settings.repository.js';
 
 /** The organization's External Contacts settings (a Kith extension of Genesys' settings). */
 export interface ExternalContactsSettings {
@@ -13,6 +19,20 @@ export interface ExternalContactsSettings {
   identifierBlocklist: string[];
   /** Days an Ephemeral or Identified contact lives after its last meaningful interaction. */
   retentionDays: number;
+}
+
+/** How long a process keeps an organization's settings before reading them again. */
+export const ORG_SETTINGS_CACHE_MS = 1000;
+const orgSettingsCache = perDatabase<Kysely<DB>, OrgSettings>(
+  () => new TtlCache(ORG_SETTINGS_CACHE_MS),
+);
+
+/**
+ * The settings identity resolution reads on every interaction, kept a second: a change made by
+ * another process sharing the database applies within a second, one made here at once.
+ */
+export function cachedOrgSettings(db: Kysely<DB>, orgId: string): Promise<OrgSettings> {
+  return orgSettingsCache(db).get(orgId, () => loadOrgSettings(db, orgId));
 }
 
 async function currentSettings(db: Kysely<DB>, orgId: string): Promise<ExternalContactsSettings> {
@@ -73,7 +93,7 @@ export async function updateSettings(
     );
   }
   if (list === undefined && days === undefined) return currentSettings(db, principal.orgId);
-  return db.transaction().execute(async (trx) => {
+  const saved = await db.transaction().execute(async (trx) => {
     const before = await currentSettings(trx, principal.orgId);
     if (list !== undefined) await saveBlocklist(trx, principal.orgId, list);
     if (days !== undefined) await saveRetentionDays(trx, principal.orgId, days);
@@ -91,4 +111,6 @@ export async function updateSettings(
     });
     return after;
   });
+  orgSettingsCache(db).forget(principal.orgId);
+  return saved;
 }

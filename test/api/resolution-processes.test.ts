@@ -56,16 +56,22 @@ for (const dialect of DIALECTS) {
 describe.skipIf(!DIALECTS.includes('postgres'))(
   'identity resolution across two processes (postgres)',
   () => {
-    it(
-      'makes exactly one contact for 60 simultaneous interactions split over two servers',
-      async () => {
+    let pair: Promise<[Server, Server]> | undefined;
+    /** Two servers on one fresh database: the first migrates and bootstraps, then the second. */
+    const twoServers = () =>
+      (pair ??= (async () => {
         const store = await freshStore('postgres');
         stores.push(store);
-        // The first server migrates and bootstraps; the second then starts on the same database.
         const first = await serveWithAdmin(store.env, ADMIN.id, ADMIN.secret);
         servers.push(first);
         const second = await serveWithAdmin(store.env, ADMIN.id, ADMIN.secret);
         servers.push(second);
+        return [first, second];
+      })());
+    it(
+      'makes exactly one contact for 60 simultaneous interactions split over two servers',
+      async () => {
+        const [first, second] = await twoServers();
         const tokens = await Promise.all(
           [first, second].map((s) => tokenFor(s.url, ADMIN.id, ADMIN.secret)),
         );
@@ -96,6 +102,38 @@ describe.skipIf(!DIALECTS.includes('postgres'))(
           { headers: { authorization: `Bearer ${tokens[0] as string}` } },
         );
         expect(((await search.json()) as { total: number }).total).toBe(1);
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
+      "applies a channel's settings changed on one server to the other within a second",
+      async () => {
+        const [first, second] = await twoServers();
+        const [firstToken, secondToken] = await Promise.all(
+          [first, second].map((s) => tokenFor(s.url, ADMIN.id, ADMIN.secret)),
+        );
+        const resolveOnSecond = async (value: string) => {
+          const res = await fetch(`${second.url}${RESOLVE}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${secondToken}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ channel: 'sms', identifiers: [{ type: 'Phone', value }] }),
+          });
+          return ((await res.json()) as { outcome: string }).outcome;
+        };
+        // The second server has read the sms settings (and keeps them a second).
+        expect(await resolveOnSecond('+13175550101')).toBe('created');
+        const put = await fetch(
+          `${first.url}/api/v2/externalcontacts/identityresolution/settings/sms`,
+          {
+            method: 'PUT',
+            headers: { authorization: `Bearer ${firstToken}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ createContacts: false }),
+          },
+        );
+        expect(put.status).toBe(200);
+        await new Promise((resolve) => setTimeout(resolve, 1100));
+        expect(await resolveOnSecond('+13175550102')).toBe('skipped');
       },
       TEST_TIMEOUT_MS,
     );
