@@ -5,6 +5,7 @@ import * as contactData from './migrations/2026-11-28-0002-contact-data.js';
 import * as searchIndexes from './migrations/2026-11-28-0003-search-indexes.js';
 import * as rankedSearchIndexes from './migrations/2026-12-01-0004-ranked-search-indexes.js';
 import * as identityResolution from './migrations/2026-12-01-0005-identity-resolution.js';
+import * as eventsOutboxOnly from './migrations/2026-12-02-0006-events-outbox-only.js';
 
 interface DialectMigration {
   up(db: Kysely<any>, dialect: DialectName): Promise<void>;
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-11-28-0003-search-indexes': searchIndexes,
   '2026-12-01-0004-ranked-search-indexes': rankedSearchIndexes,
   '2026-12-01-0005-identity-resolution': identityResolution,
+  '2026-12-02-0006-events-outbox-only': eventsOutboxOnly,
 };
 
 async function migrator(db: Kysely<any>, dialect: DialectName): Promise<Migrator> {

@@ -11,6 +11,7 @@ const CONTACT_DATA = '2026-11-28-0002-contact-data';
 const SEARCH_INDEXES = '2026-11-28-0003-search-indexes';
 const RANKED_SEARCH_INDEXES = '2026-12-01-0004-ranked-search-indexes';
 const IDENTITY_RESOLUTION = '2026-12-01-0005-identity-resolution';
+const EVENTS_OUTBOX_ONLY = '2026-12-02-0006-events-outbox-only';
 /** Every migration, oldest first. */
 const MIGRATIONS = [
   FOUNDATION,
@@ -18,6 +19,7 @@ const MIGRATIONS = [
   SEARCH_INDEXES,
   RANKED_SEARCH_INDEXES,
   IDENTITY_RESOLUTION,
+  EVENTS_OUTBOX_ONLY,
 ];
 
 const APP_TABLES = [
