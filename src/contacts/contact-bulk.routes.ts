@@ -4,7 +4,7 @@ import type { DB } from '../db/schema.js';
 import { canAccess, type Principal } from '../authorization/access.js';
 import { notFound } from '../errors/app-error.js';
 import { registerBulkRoutes } from '../http/bulk-routes.js';
-import { findContact } from './contact.repository.js';
+import { findContact, findCurrentContact } from './contact.repository.js';
 import { createContact, deleteContact, replaceContact, scanContacts } from './contact.service.js';
 import { renderContact, renderContacts } from './contact.views.js';
 import { ContactBodySchema, ContactSchema } from './contact.schemas.js';
@@ -13,13 +13,16 @@ import { ContactBodySchema, ContactSchema } from './contact.schemas.js';
 export function contactBulkRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
   const { db } = deps;
 
-  // Fetch by id: what the principal may view, or (divisionviews) search across divisions.
-  const fetchWith = (permission: string) => async (principal: Principal, id: string) => {
-    const contact = await findContact(db, principal.orgId, id);
-    if (!contact || !canAccess(principal, permission, contact.divisionId))
-      throw notFound('External contact', id);
-    return renderContact(db, principal, contact);
-  };
+  // Fetch by id: what the principal may view, or (divisionviews) search across divisions; a
+  // contact merged away answers the contact it went into, except on /unresolved.
+  const fetchWith =
+    (permission: string, follow = true) =>
+    async (principal: Principal, id: string) => {
+      const contact = await (follow ? findCurrentContact : findContact)(db, principal.orgId, id);
+      if (!contact || !canAccess(principal, permission, contact.divisionId))
+        throw notFound('External contact', id);
+      return renderContact(db, principal, contact);
+    };
 
   return async (app) => {
     registerBulkRoutes(app, {
@@ -37,7 +40,7 @@ export function contactBulkRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync 
         {
           suffix: '/unresolved',
           summary: 'Bulk fetch contacts as they are, not following merges',
-          fetch: fetchWith('externalContacts:contact:view'),
+          fetch: fetchWith('externalContacts:contact:view', false),
         },
         {
           suffix: '/divisionviews',

@@ -32,6 +32,7 @@ const CONTACT_COLUMNS = [
   'version',
   'created_at',
   'modified_at',
+  'merged_to',
 ] as const;
 
 function rowToContact(row: Pick<ContactTable, (typeof CONTACT_COLUMNS)[number]>): Contact {
@@ -44,12 +45,15 @@ function rowToContact(row: Pick<ContactTable, (typeof CONTACT_COLUMNS)[number]>)
     version: row.version,
     createDate: row.created_at,
     modifyDate: row.modified_at,
+    ...(row.merged_to === null ? {} : { mergedTo: row.merged_to }),
   };
 }
 
 /** The row of a contact: its columns, search keys and JSON data (bulk loaders reuse it). */
 export function contactToRow(c: Contact): ContactTable {
   const f = c.fields;
+  // A contact merged away keeps its data as history, but no search keys: search passes it by.
+  const merged = c.mergedTo !== undefined;
   return {
     org_id: c.orgId,
     id: c.id,
@@ -59,14 +63,15 @@ export function contactToRow(c: Contact): ContactTable {
     middle_name: f.middleName ?? null,
     last_name: f.lastName ?? null,
     title: f.title ?? null,
-    first_name_key: searchKey(f.firstName),
-    last_name_key: searchKey(f.lastName),
-    full_name_key: fullNameKey(f),
+    first_name_key: merged ? null : searchKey(f.firstName),
+    last_name_key: merged ? null : searchKey(f.lastName),
+    full_name_key: merged ? null : fullNameKey(f),
     external_organization_id: f.externalOrganization?.id ?? null,
     data: JSON.stringify(f),
     version: c.version,
     created_at: c.createDate,
     modified_at: c.modifyDate,
+    merged_to: c.mergedTo ?? null,
   };
 }
 
@@ -135,6 +140,24 @@ export async function findContact(
     .where('id', '=', id)
     .executeTakeFirst();
   return row && rowToContact(row);
+}
+
+/** The most contacts a chain of merges can hold (a merge set holds 52). */
+const MAX_MERGE_HOPS = 52;
+
+/**
+ * A contact, or the contact it was merged into when it was merged away (following merges to the
+ * contact that is current). A merge keeps the division, so the answer is in the same one.
+ */
+export async function findCurrentContact(
+  db: Kysely<DB>,
+  orgId: string,
+  id: string,
+): Promise<Contact | undefined> {
+  let contact = await findContact(db, orgId, id);
+  for (let hop = 0; contact?.mergedTo !== undefined && hop < MAX_MERGE_HOPS; hop += 1)
+    contact = await findContact(db, orgId, contact.mergedTo);
+  return contact;
 }
 
 /** The contacts among `ids` that exist, in no particular order. */
@@ -269,8 +292,10 @@ function visible(
     eb('contacts.org_id', '=', orgId),
     divisionCondition(eb.ref('contacts.division_id'), query.filter),
   ];
-  if (query.organizationId !== undefined)
+  if (query.organizationId !== undefined) {
     conditions.push(eb('contacts.external_organization_id', '=', query.organizationId));
+    conditions.push(eb('contacts.merged_to', 'is', null));
+  }
   return eb.and(conditions);
 }
 
@@ -383,6 +408,8 @@ export async function searchContacts(
           .selectFrom('contacts')
           .select('id')
           .where((eb) => visible(eb, orgId, query))
+          // Terms find no merged-away contact (it has no keys or points); a listing must skip them.
+          .where('contacts.merged_to', 'is', null)
       : unionOf(arms);
   const limit = query.countLimit;
   const counted = (found: number): { total: number; partial: boolean } =>
@@ -441,6 +468,7 @@ export async function scanContacts(
     .selectFrom('contacts')
     .select(CONTACT_COLUMNS)
     .where('org_id', '=', orgId)
+    .where('merged_to', 'is', null)
     .where((eb) => divisionCondition(eb.ref('division_id'), filter));
   if (afterId !== undefined) query = query.where('id', '>', afterId);
   const rows = await query.orderBy('id').limit(limit).execute();
@@ -648,6 +676,8 @@ export async function findExpiredContacts(
     .where('org_id', '=', orgId)
     .where('last_seen_at', '<', before)
     .where('type', 'in', ['Ephemeral', 'Identified'])
+    // A merged-away contact is history of a Canonical contact, which never expires.
+    .where('merged_to', 'is', null)
     .orderBy('last_seen_at')
     .orderBy('id')
     .limit(limit)
@@ -675,6 +705,7 @@ export async function deleteExpiredContacts(
     .where('id', 'in', ids)
     .where('last_seen_at', '<', before)
     .where('type', 'in', ['Ephemeral', 'Identified'])
+    .where('merged_to', 'is', null)
     .returning('id')
     .execute();
   const gone = deleted.map((r) => r.id);
@@ -693,4 +724,26 @@ export async function deleteExpiredContacts(
       .execute();
   }
   return gone;
+}
+
+/** Makes a merged-away contact current again, as it was: its search keys and points return. */
+export async function unmarkMerged(
+  db: Kysely<DB>,
+  contact: Contact,
+  points: readonly ContactPoint[],
+): Promise<void> {
+  const { mergedTo: _mergedTo, ...current } = contact;
+  const row = contactToRow(current);
+  await db
+    .updateTable('contacts')
+    .set({
+      merged_to: null,
+      first_name_key: row.first_name_key,
+      last_name_key: row.last_name_key,
+      full_name_key: row.full_name_key,
+    })
+    .where('org_id', '=', contact.orgId)
+    .where('id', '=', contact.id)
+    .execute();
+  await replaceContactPoints(db, contact.orgId, contact.id, points);
 }

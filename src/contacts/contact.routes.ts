@@ -12,6 +12,7 @@ import {
   createContact,
   deleteContact,
   getContact,
+  getCurrentContact,
   patchContact,
   promoteContact,
   replaceContact,
@@ -120,7 +121,7 @@ export function contactRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
       {
         schema: {
           tags,
-          summary: 'Fetch an external contact',
+          summary: 'Fetch an external contact (a contact merged away answers the one it went into)',
           params: Params,
           querystring: Type.Object({ expand: ExpandQuery }),
           response: { 200: ContactSchema, ...STANDARD_ERRORS },
@@ -128,7 +129,7 @@ export function contactRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
       },
       async (request, reply) => {
         const principal = principalOf(request);
-        const contact = await getContact(db, principal, request.params.contactId);
+        const contact = await getCurrentContact(db, principal, request.params.contactId);
         void reply.header('etag', etagOf(contact.version));
         return renderContact(
           db,

@@ -18,6 +18,7 @@ import { contactTopic, type ChangeKind } from '../events/change.js';
 import {
   deleteContactRow,
   findContact,
+  findCurrentContact,
   insertContact,
   scanContacts as scanContactRows,
   searchContacts as searchContactRows,
@@ -62,6 +63,36 @@ export async function getContact(
   return contact;
 }
 
+/**
+ * Loads a contact the principal may view, following merges: a contact merged away answers the
+ * contact it was merged into (SPEC §6), as `GET /contacts/{id}` does.
+ * @throws AppError 404 like getContact.
+ */
+export async function getCurrentContact(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: string,
+): Promise<Contact> {
+  const contact = await findCurrentContact(db, principal.orgId, id);
+  if (!contact || !canAccess(principal, VIEW, contact.divisionId))
+    throw notFound('External contact', id);
+  return contact;
+}
+
+/**
+ * Refuses a change to a contact merged away: it is history of the contact it went into, which
+ * unmerge restores as it was.
+ * @throws AppError 409 naming the contact to change instead.
+ */
+export function requireNotMerged(contact: Contact): void {
+  if (contact.mergedTo !== undefined)
+    throw new AppError(
+      ErrorCode.conflict,
+      `Contact ${contact.id} was merged into ${contact.mergedTo} and cannot change; change ${contact.mergedTo}, or unmerge it first`,
+      409,
+    );
+}
+
 /** The visible-contacts filter of a principal. @throws AppError 403 when it can view nothing. */
 export function contactReadFilter(
   principal: Principal,
@@ -76,7 +107,7 @@ export function contactReadFilter(
  * kept without a check, so a contact whose source was deleted since can still be edited.
  * @throws AppError 400 naming the field.
  */
-async function checkReferences(
+export async function checkReferences(
   db: Kysely<DB>,
   principal: Principal,
   fields: ContactFields,
@@ -172,6 +203,7 @@ async function writeFields(
   return db.transaction().execute(async (trx) => {
     const current = await getContact(trx, principal, id);
     requireAccess(principal, EDIT, current.divisionId);
+    requireNotMerged(current);
     checkIfMatch(ifMatch, current.version, 'contact');
     const fields = makeFields(current);
     await checkReferences(trx, principal, fields, current.fields);
@@ -271,6 +303,7 @@ export async function deleteContact(
   await db.transaction().execute(async (trx) => {
     const contact = await getContact(trx, principal, id);
     requireAccess(principal, DELETE, contact.divisionId);
+    requireNotMerged(contact);
     await deleteClaimsOf(trx, principal.orgId, 'contact', id);
     await deleteContactRow(trx, principal.orgId, id);
     await deleteNotesOf(trx, principal.orgId, 'contact', id);
@@ -290,6 +323,7 @@ export async function promoteContact(
   return db.transaction().execute(async (trx) => {
     const current = await getContact(trx, principal, id);
     requireAccess(principal, 'externalContacts:identity:promote', current.divisionId);
+    requireNotMerged(current);
     if (current.type !== 'Ephemeral' && current.type !== 'Identified') return current;
     const promoted: Contact = {
       ...current,

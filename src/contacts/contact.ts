@@ -86,6 +86,8 @@ export interface Contact {
   version: number;
   createDate: string;
   modifyDate: string;
+  /** Set on a contact merged away: the contact it was merged into (SPEC §6). */
+  mergedTo?: string;
 }
 
 export const CONTACTS_PATH = '/api/v2/externalcontacts/contacts';
@@ -157,6 +159,23 @@ export interface ContactViewOptions {
   readonly identifiers?: readonly ContactIdentifierView[];
   /** The linked organization in full, when `expand=externalOrganization`. */
   readonly organization?: Record<string, unknown>;
+  /** The contact's place in a merge tree, when it is part of one. */
+  readonly merge?: MergeLinks;
+}
+
+/** Where a contact stands in a merge tree (the Genesys merge fields), as ids. */
+export interface MergeLinks {
+  /** The head of the tree: the contact that is current. */
+  readonly canonicalContactId: string;
+  /** Every contact of the tree, the head included. */
+  readonly mergeSet: readonly string[];
+  /** The inputs of the merge that made this contact; empty when no merge made it. */
+  readonly mergedFrom: readonly string[];
+  readonly mergedTo?: string;
+}
+
+function contactRef(id: string): { id: string; selfUri: string } {
+  return { id, selfUri: contactSelfUri(id) };
 }
 
 /** The Genesys `ExternalContact` shape. */
@@ -185,5 +204,14 @@ export function toContactView(contact: Contact, options: ContactViewOptions = {}
     };
   }
   if (options.identifiers !== undefined) view.identifiers = [...options.identifiers];
+  const merge = options.merge;
+  if (merge !== undefined) {
+    view.canonicalContact = contactRef(merge.canonicalContactId);
+    view.mergeSet = merge.mergeSet.map(contactRef);
+    if (merge.mergedFrom.length > 0) view.mergedFrom = merge.mergedFrom.map(contactRef);
+    if (merge.mergedTo !== undefined) view.mergedTo = contactRef(merge.mergedTo);
+  } else if (contact.mergedTo !== undefined) {
+    view.mergedTo = contactRef(contact.mergedTo);
+  }
   return view;
 }

@@ -4,6 +4,7 @@ import { findDivisionNames } from '../divisions/division.repository.js';
 import type { Principal } from '../authorization/access.js';
 import { findOrganizationViews } from '../organizations/organization.views.js';
 import { identifiersByContact } from './identifier.service.js';
+import { mergeLinksOf } from '../merge/merge.service.js';
 import { toContactView, type Contact, type ContactView } from './contact.js';
 
 /** The expansions a contact read accepts (`expand=`). */
@@ -38,7 +39,7 @@ export async function renderContacts(
 ): Promise<ContactView[]> {
   const ids = contacts.map((c) => c.id);
   const wants = new Set(expand);
-  const [names, identifiers, orgs] = await Promise.all([
+  const [names, identifiers, orgs, merges] = await Promise.all([
     wants.has('division')
       ? findDivisionNames(db, principal.orgId, [
           ...new Set(contacts.flatMap((c) => (c.divisionId === null ? [] : [c.divisionId]))),
@@ -54,14 +55,17 @@ export async function renderContacts(
           ),
         ])
       : undefined,
+    mergeLinksOf(db, principal.orgId, contacts),
   ]);
   return contacts.map((contact) => {
+    const merge = merges.get(contact.id);
     const orgId = contact.fields.externalOrganization?.id;
     const organization = orgId === undefined ? undefined : orgs?.get(orgId);
     return toContactView(contact, {
       ...(names === undefined ? {} : { divisionNames: names }),
       ...(identifiers === undefined ? {} : { identifiers: identifiers.get(contact.id) ?? [] }),
       ...(organization === undefined ? {} : { organization }),
+      ...(merge === undefined ? {} : { merge }),
     });
   });
 }

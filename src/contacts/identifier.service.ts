@@ -21,7 +21,7 @@ import {
 } from './claim.repository.js';
 import { findContact, findContactsByPoint } from './contact.repository.js';
 import { externalIdPointValue, twitterScreenNameKey, type ContactPoint } from './contact-points.js';
-import { contactReadFilter, getContact, VIEW } from './contact.service.js';
+import { contactReadFilter, getContact, requireNotMerged, VIEW } from './contact.service.js';
 import {
   isBlockedValue,
   isIdentifierType,
@@ -135,6 +135,7 @@ export async function claimIdentifier(
       db.transaction().execute(async (trx) => {
         const contact = await getContact(trx, principal, contactId);
         requireAccess(principal, 'externalContacts:contact:edit', contact.divisionId);
+        requireNotMerged(contact);
         const identifier = await checkIdentifier(trx, principal.orgId, input);
         return insertOwnClaim(trx, principal, contactOwner(contact), identifier);
       }),
@@ -155,6 +156,7 @@ export async function releaseIdentifier(
   return db.transaction().execute(async (trx) => {
     const contact = await getContact(trx, principal, contactId);
     requireAccess(principal, 'externalContacts:contact:edit', contact.divisionId);
+    requireNotMerged(contact);
     if (!isIdentifierType(input.type))
       throw badRequest(
         `identifier.type "${input.type}" is not an identifier type`,

@@ -6,6 +6,7 @@ import * as searchIndexes from './migrations/2026-11-28-0003-search-indexes.js';
 import * as rankedSearchIndexes from './migrations/2026-12-01-0004-ranked-search-indexes.js';
 import * as identityResolution from './migrations/2026-12-01-0005-identity-resolution.js';
 import * as eventsOutboxOnly from './migrations/2026-12-02-0006-events-outbox-only.js';
+import * as merges from './migrations/2026-12-02-0007-merges.js';
 
 interface DialectMigration {
   up(db: Kysely<any>, dialect: DialectName): Promise<void>;
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-12-01-0004-ranked-search-indexes': rankedSearchIndexes,
   '2026-12-01-0005-identity-resolution': identityResolution,
   '2026-12-02-0006-events-outbox-only': eventsOutboxOnly,
+  '2026-12-02-0007-merges': merges,
 };
 
 async function migrator(db: Kysely<any>, dialect: DialectName): Promise<Migrator> {

@@ -108,6 +108,22 @@ export interface ContactTable {
    * interaction, from which retention counts. Written by identity resolution only.
    */
   last_seen_at?: string | null;
+  /** Set when the contact was merged away: the contact it went into (SPEC §6). */
+  merged_to: string | null;
+}
+
+/** One merge, keyed by the contact it made. */
+export interface ContactMergeTable {
+  org_id: string;
+  contact_id: string;
+  /** JSON: the ids of the merged contacts, in the order given. */
+  input_ids: string;
+  /** JSON: the claims each input held before the merge, by input id. */
+  input_claims: string;
+  /** JSON: the fields the merge gave the merged contact. */
+  result_fields: string;
+  principal_id: string | null;
+  merged_at: string;
 }
 
 /** The outbox: one row per change, written in the change's transaction, delivered later. */
@@ -300,4 +316,5 @@ export interface DB {
   interactions: InteractionTable;
   resolution_settings: ResolutionSettingsTable;
   resolution_reviews: ResolutionReviewTable;
+  contact_merges: ContactMergeTable;
 }

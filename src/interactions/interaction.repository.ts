@@ -144,3 +144,19 @@ export async function deleteInteractions(
   if (ids.length === 0) return;
   await db.deleteFrom('interactions').where('org_id', '=', orgId).where('id', 'in', ids).execute();
 }
+
+/** Moves interactions to another contact, as they were (unmerge hands them back). */
+export async function moveInteractions(
+  db: Kysely<DB>,
+  orgId: string,
+  ids: readonly string[],
+  contactId: string,
+): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('interactions')
+    .set({ contact_id: contactId })
+    .where('org_id', '=', orgId)
+    .where('id', 'in', ids)
+    .execute();
+}

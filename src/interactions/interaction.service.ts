@@ -9,6 +9,7 @@ import { nowIso } from '../common/time.js';
 import { recordChanges } from '../events/change.repository.js';
 import { contactTopic, type Change } from '../events/change.js';
 import { getContact } from '../contacts/contact.service.js';
+import { mergedAncestors } from '../merge/merge.service.js';
 import { renewContact } from '../contacts/contact.repository.js';
 import { expires, seenHour } from '../retention/retention.js';
 import type { Channel } from '../resolution/resolution.js';
@@ -51,23 +52,30 @@ export function checkInteractionPageSize(pageSize: string | number | undefined):
 /**
  * The single customer view: a contact's interactions across every channel, newest first, a
  * page at a time (`after` is the cursor of the previous page). `includeMerged` adds those of the
- * contacts merged into it, which merge (a later issue) will make; until then it changes nothing.
+ * contacts merged into it.
  * @throws AppError 404 for a contact the principal cannot see, 400 for a bad cursor or size.
  */
 export async function listContactInteractions(
   db: Kysely<DB>,
   principal: Principal,
   contactId: string,
-  request: { pageSize?: string | number | undefined; after?: string | undefined },
+  request: {
+    pageSize?: string | number | undefined;
+    after?: string | undefined;
+    includeMerged?: boolean | undefined;
+  },
 ): Promise<{ interactions: Interaction[]; next?: string }> {
   const contact = await getContact(db, principal, contactId);
   const limit = checkInteractionPageSize(request.pageSize);
+  const merged = request.includeMerged === true;
+  // A position in time: the same cursor serves the listing with or without the merged contacts.
   const scope = `interactions:${contact.id}`;
   const after =
     request.after === undefined || request.after === ''
       ? undefined
       : positionOf(request.after, scope);
-  const page = await listInteractions(db, principal.orgId, [contact.id], after, limit + 1);
+  const ids = merged ? await mergedAncestors(db, contact) : [contact.id];
+  const page = await listInteractions(db, principal.orgId, ids, after, limit + 1);
   const interactions = page.slice(0, limit);
   const last = interactions[interactions.length - 1];
   return page.length > limit && last !== undefined

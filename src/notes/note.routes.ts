@@ -78,7 +78,11 @@ function registerNoteRoutes<K extends string>(
       const principal = principalOf(request);
       const page = { pageSize, pageNumber };
       const on = target(request.params);
-      const { notes, total } = await listEntityNotes(db, principal, on, { page, sortOrder });
+      const { notes, total } = await listEntityNotes(db, principal, on, {
+        page,
+        sortOrder,
+        mergeSet: expansions.includes('mergeset'),
+      });
       const entities = await renderNotes(db, principal, notes, expansions);
       return {
         ...pagedListing(entities, total, page, notesPath(entityType, on.entityId), {

@@ -3,6 +3,7 @@ import type { DB } from '../db/schema.js';
 import type { Principal } from '../authorization/access.js';
 import { requireAccess } from '../authorization/guard.js';
 import { getContact } from '../contacts/contact.service.js';
+import { mergedAncestors } from '../merge/merge.service.js';
 import {
   ORGANIZATION_EDIT,
   ORGANIZATION_VIEW,
@@ -217,6 +218,8 @@ export async function getNote(
 export interface NoteListRequest {
   readonly page: PageRequest;
   readonly sortOrder?: string | undefined;
+  /** A contact's notes with those of the contacts merged into it (`expand=mergeset`). */
+  readonly mergeSet?: boolean;
 }
 
 /**
@@ -236,8 +239,8 @@ export function parseNoteSort(sortOrder: string | undefined): 'asc' | 'desc' {
 }
 
 /**
- * A page of the notes of a visible entity, newest first unless `sortOrder` says otherwise. Until
- * merging exists a contact's merge set is the contact alone, so `expand=mergeset` lists the same.
+ * A page of the notes of a visible entity, newest first unless `sortOrder` says otherwise; with
+ * `mergeSet`, a merged contact's notes include those of the contacts merged into it.
  * @throws AppError 400 for paging beyond 100 a page or 1,000 records, or a bad sortOrder; 404
  * when the entity is not visible.
  */
@@ -250,9 +253,13 @@ export async function listEntityNotes(
   const page = checkPage(request.page, { maxPageSize: 100, maxRecords: 1000 });
   const direction = parseNoteSort(request.sortOrder);
   await loadForRead(db, principal, target);
+  const entityIds =
+    request.mergeSet === true && target.entityType === 'contact'
+      ? await mergedAncestors(db, await getContact(db, principal, target.entityId))
+      : [target.entityId];
   return listNotes(db, principal.orgId, {
     entityType: target.entityType,
-    entityIds: [target.entityId],
+    entityIds,
     direction,
     page,
   });

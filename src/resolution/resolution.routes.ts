@@ -190,7 +190,7 @@ export function resolutionRoutes(deps: {
           params: ReviewParams,
           body: Type.Object(
             {
-              action: Type.String({ description: 'choose or dismiss' }),
+              action: Type.String({ description: 'choose, merge or dismiss' }),
               contactId: Type.Optional(Type.String()),
             },
             { additionalProperties: true },

@@ -1,3 +1,4 @@
+import { mergeWithin } from '../merge/merge.service.js';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { canAccess, type Principal } from '../authorization/access.js';
@@ -91,8 +92,8 @@ export interface ReviewDecision {
 /**
  * Resolves a review: `choose` a candidate (the interaction moves to it, and it claims the
  * identifier that was ambiguous, if nobody in its division holds it, so the next interaction
- * goes straight to it) or `dismiss` it (the first-created contact keeps the interaction).
- * Merging the candidates arrives with merge.
+ * goes straight to it), `merge` the candidates into one Canonical contact (they must share a
+ * division), or `dismiss` it (the first-created contact keeps the interaction).
  * @throws AppError 400 for an unknown action or a contact that is not a candidate; 409 when
  * the review is closed already.
  */
@@ -155,8 +156,20 @@ export async function resolveReview(
         resolvedBy: principal.id,
         resolvedAt: at,
       };
+    } else if (decision.action === 'merge') {
+      const merged = await mergeWithin(trx, principal, review.candidates, {}, false);
+      closed = {
+        ...review,
+        status: 'resolved',
+        resolution: { action: 'merge', contactId: merged.contact.id },
+        resolvedBy: principal.id,
+        resolvedAt: at,
+      };
     } else {
-      throw badRequest(`action must be choose or dismiss, got "${decision.action}"`, 'action');
+      throw badRequest(
+        `action must be choose, merge or dismiss, got "${decision.action}"`,
+        'action',
+      );
     }
     if (!(await closeReview(trx, closed))) throw conflict(`Review ${id} was closed meanwhile`);
     await recordChange(trx, {

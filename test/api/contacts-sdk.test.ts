@@ -434,5 +434,78 @@ for (const dialect of DIALECTS) {
         await rejectionOf(api.getExternalcontactsContactUnresolved(created.id!)),
       ).toMatchObject(genesysError(404, 'not.found'));
     });
+
+    it('merges contacts with postExternalcontactsContactsMerge, and the old ids answer the merged one', async () => {
+      const api = await signIn();
+      const first = await api.postExternalcontactsContacts({
+        firstName: 'Merged',
+        workEmail: 'merged.sdk@example.com',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const second = await api.postExternalcontactsContacts({
+        lastName: 'BySdk',
+        cellPhone: { display: '+1 317 555 0540' },
+      });
+      const merged = await api.postExternalcontactsContactsMerge({
+        contactIds: [first.id!, second.id!],
+        valueOverride: { title: 'Chosen' },
+      });
+      expect(merged).toMatchObject({
+        type: 'Canonical',
+        firstName: 'Merged',
+        lastName: 'BySdk',
+        title: 'Chosen',
+        workEmail: 'merged.sdk@example.com',
+        cellPhone: { e164: '+13175550540' },
+        canonicalContact: { id: merged.id },
+      });
+      expect(merged.mergedFrom?.map((c) => c.id).sort()).toEqual([first.id, second.id].sort());
+      expect((await api.getExternalcontactsContact(first.id!)).id).toBe(merged.id);
+      const original = await api.getExternalcontactsContactUnresolved(first.id!);
+      expect(original).toMatchObject({
+        id: first.id,
+        type: 'Curated',
+        mergedTo: { id: merged.id },
+      });
+      const refused = await rejectionOf(
+        api.postExternalcontactsContactsMerge({ contactIds: [merged.id!] }),
+      );
+      expect(refused).toMatchObject(genesysError(400, 'bad.request'));
+    });
+
+    it('merges a source into a Curated target with the deprecated postExternalcontactsMergeContacts', async () => {
+      const api = await signIn();
+      const target = await api.postExternalcontactsContacts({ firstName: 'Target', title: 'Kept' });
+      const other = await api.postExternalcontactsContacts({ firstName: 'Also curated' });
+      const third = await api.postExternalcontactsContacts({ firstName: 'Third curated' });
+      const source = newId();
+      const now = nowIso();
+      await insertContact(
+        database.db,
+        {
+          id: source,
+          orgId,
+          divisionId: null,
+          type: 'Identified',
+          fields: { firstName: 'Source' },
+          version: 1,
+          createDate: now,
+          modifyDate: now,
+        },
+        [],
+      );
+      const merged = await api.postExternalcontactsMergeContacts({
+        sourceContactId: source,
+        targetContactId: target.id!,
+      });
+      expect(merged).toMatchObject({ type: 'Canonical', firstName: 'Target', title: 'Kept' });
+      const twoCurated = await rejectionOf(
+        api.postExternalcontactsMergeContacts({
+          sourceContactId: other.id!,
+          targetContactId: third.id!,
+        }),
+      );
+      expect(twoCurated).toMatchObject(genesysError(400, 'bad.request'));
+    });
   });
 }

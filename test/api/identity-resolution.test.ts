@@ -262,6 +262,30 @@ for (const dialect of DIALECTS) {
       expect(closed.entities.map((r) => r.id)).toContain(reviewId);
     });
 
+    it('resolves a review by merging its candidates into one Canonical contact', async () => {
+      const phone = freshPhone();
+      const first = await postContact(kith, { firstName: 'Twin', homePhone: { display: phone } });
+      const second = await postContact(kith, { lastName: 'Twin', homePhone: { display: phone } });
+      const result = await voice(kith, phone);
+      expect(result.outcome).toBe('ambiguous');
+      const resolved = ok<{ status: string; resolution: { action: string; contactId: string } }>(
+        await kith.request('POST', `${REVIEWS}/${result.review?.id as string}/resolve`, {
+          body: { action: 'merge' },
+        }),
+      );
+      expect(resolved).toMatchObject({ status: 'resolved', resolution: { action: 'merge' } });
+      const merged = ok<ContactView & { mergedFrom: { id: string }[] }>(
+        await kith.request('GET', `${CONTACTS}/${resolved.resolution.contactId}`),
+      );
+      expect(merged.type).toBe('Canonical');
+      expect(merged.mergedFrom.map((c) => c.id).sort()).toEqual([first.id, second.id].sort());
+      // The next call from the number finds the one merged contact.
+      expect(await voice(kith, phone)).toMatchObject({
+        outcome: 'linked',
+        contact: { id: merged.id },
+      });
+    });
+
     it('dismisses a review, and shows reviews only to principals of their division', async () => {
       const phone = freshPhone();
       const east = await createDivision(kith, `East ${phone}`);
@@ -287,7 +311,7 @@ for (const dialect of DIALECTS) {
       );
       expect(listed.entities.map((r) => r.id)).not.toContain(reviewId);
       expectGenesysError(
-        await kith.request('POST', `${REVIEWS}/${reviewId}/resolve`, { body: { action: 'merge' } }),
+        await kith.request('POST', `${REVIEWS}/${reviewId}/resolve`, { body: { action: 'split' } }),
         400,
       );
       const dismissed = ok<{ status: string; resolution: { action: string } }>(

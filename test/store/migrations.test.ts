@@ -12,6 +12,7 @@ const SEARCH_INDEXES = '2026-11-28-0003-search-indexes';
 const RANKED_SEARCH_INDEXES = '2026-12-01-0004-ranked-search-indexes';
 const IDENTITY_RESOLUTION = '2026-12-01-0005-identity-resolution';
 const EVENTS_OUTBOX_ONLY = '2026-12-02-0006-events-outbox-only';
+const MERGES = '2026-12-02-0007-merges';
 /** Every migration, oldest first. */
 const MIGRATIONS = [
   FOUNDATION,
@@ -20,12 +21,14 @@ const MIGRATIONS = [
   RANKED_SEARCH_INDEXES,
   IDENTITY_RESOLUTION,
   EVENTS_OUTBOX_ONLY,
+  MERGES,
 ];
 
 const APP_TABLES = [
   'audit_log',
   'claims',
   'clients',
+  'contact_merges',
   'contact_points',
   'contacts',
   'divisions',
