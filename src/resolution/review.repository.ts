@@ -19,7 +19,11 @@ export interface Review {
   /** Every candidate, first-created first. */
   candidates: string[];
   status: ReviewStatus;
-  resolution: { action: 'choose' | 'merge' | 'dismiss'; contactId?: string; claimed?: boolean } | null;
+  resolution: {
+    action: 'choose' | 'merge' | 'dismiss';
+    contactId?: string;
+    claimed?: boolean;
+  } | null;
   resolvedBy: string | null;
   createdAt: string;
   resolvedAt: string | null;
