@@ -17,6 +17,7 @@ import type { SearchTerms } from './contact-search.js';
 import {
   fullNameKey,
   searchKey,
+  UNASSIGNED,
   type Contact,
   type ContactFields,
   type ContactType,
@@ -146,8 +147,8 @@ export async function findContact(
 const MAX_MERGE_HOPS = 52;
 
 /**
- * A contact, or the contact it was merged into when it was merged away (following merges to the
- * contact that is current). A merge keeps the division, so the answer is in the same one.
+ * A contact, or the contact that is current in its place: the one it was merged into (following
+ * merges to the head), or the one it became when it moved to another division.
  */
 export async function findCurrentContact(
   db: Kysely<DB>,
@@ -155,9 +156,71 @@ export async function findCurrentContact(
   id: string,
 ): Promise<Contact | undefined> {
   let contact = await findContact(db, orgId, id);
+  if (contact === undefined) {
+    const moved = await db
+      .selectFrom('contact_moves')
+      .select('new_id')
+      .where('org_id', '=', orgId)
+      .where('old_id', '=', id)
+      .executeTakeFirst();
+    if (moved === undefined) return undefined;
+    contact = await findContact(db, orgId, moved.new_id);
+  }
   for (let hop = 0; contact?.mergedTo !== undefined && hop < MAX_MERGE_HOPS; hop += 1)
     contact = await findContact(db, orgId, contact.mergedTo);
   return contact;
+}
+
+/**
+ * Gives a contact's identity to another id, for a move: claims (taking the new division),
+ * notes, interactions and reviews pass to `to`, and the old id is remembered as moved; the old
+ * row with its points is deleted. The claims must be free in the new division.
+ */
+export async function moveContactRows(
+  db: Kysely<DB>,
+  orgId: string,
+  fromId: string,
+  to: { id: string; divisionId: string | null },
+  at: string,
+): Promise<void> {
+  await db
+    .updateTable('claims')
+    .set({ entity_id: to.id, division_key: to.divisionId ?? UNASSIGNED })
+    .where('org_id', '=', orgId)
+    .where('entity_type', '=', 'contact')
+    .where('entity_id', '=', fromId)
+    .execute();
+  await db
+    .updateTable('notes')
+    .set({ entity_id: to.id, division_id: to.divisionId })
+    .where('org_id', '=', orgId)
+    .where('entity_type', '=', 'contact')
+    .where('entity_id', '=', fromId)
+    .execute();
+  await db
+    .updateTable('interactions')
+    .set({ contact_id: to.id, division_id: to.divisionId })
+    .where('org_id', '=', orgId)
+    .where('contact_id', '=', fromId)
+    .execute();
+  await db
+    .updateTable('resolution_reviews')
+    .set({ contact_id: to.id, division_id: to.divisionId })
+    .where('org_id', '=', orgId)
+    .where('contact_id', '=', fromId)
+    .execute();
+  // Ids that moved before to the old one now lead to the new one.
+  await db
+    .updateTable('contact_moves')
+    .set({ new_id: to.id })
+    .where('org_id', '=', orgId)
+    .where('new_id', '=', fromId)
+    .execute();
+  await db
+    .insertInto('contact_moves')
+    .values({ org_id: orgId, old_id: fromId, new_id: to.id, moved_at: at })
+    .execute();
+  await deleteContactRow(db, orgId, fromId);
 }
 
 /** The contacts among `ids` that exist, in no particular order. */

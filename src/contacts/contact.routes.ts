@@ -13,6 +13,7 @@ import {
   deleteContact,
   getContact,
   getCurrentContact,
+  moveContact,
   patchContact,
   promoteContact,
   replaceContact,
@@ -247,6 +248,34 @@ export function contactRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
           principal,
           await promoteContact(db, principal, request.params.contactId),
         );
+      },
+    );
+
+    r.post(
+      `${CONTACTS_PATH}/:contactId/move`,
+      {
+        schema: {
+          tags,
+          summary:
+            'Move a contact to another division: a new contact with the same data, identifiers, notes and history; the old id answers with it (Kith)',
+          params: Params,
+          body: Type.Object(
+            {
+              divisionId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+              division: Type.Optional(
+                Type.Object({ id: Type.Optional(Type.String({ maxLength: 100 })) }),
+              ),
+            },
+            { additionalProperties: true },
+          ),
+          response: { 200: ContactSchema, ...STANDARD_ERRORS },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const moved = await moveContact(db, principal, request.params.contactId, request.body);
+        void reply.header('etag', etagOf(moved.version));
+        return renderContact(db, principal, moved);
       },
     );
 

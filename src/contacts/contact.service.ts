@@ -11,7 +11,7 @@ import { nowIso } from '../common/time.js';
 import { checkPage, type PageRequest } from '../common/paging.js';
 import { checkIfMatch } from '../common/etag.js';
 import { checkScanLimit, scanFilter, scanPage, type ScanRequest } from '../common/scan.js';
-import { AppError, badRequest, notFound } from '../errors/app-error.js';
+import { AppError, badRequest, conflict, notFound } from '../errors/app-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { recordChange } from '../events/change.repository.js';
 import { contactTopic, type ChangeKind } from '../events/change.js';
@@ -20,13 +20,15 @@ import {
   findContact,
   findCurrentContact,
   insertContact,
+  moveContactRows,
   scanContacts as scanContactRows,
   searchContacts as searchContactRows,
   updateContact as updateContactRow,
   type ContactSearchResult,
   type ContactSortField,
 } from './contact.repository.js';
-import { deleteClaimsOf } from './claim.repository.js';
+import { deleteClaimsOf, findClaimsInDivisions, listClaimsOf } from './claim.repository.js';
+import { findMerges } from '../merge/merge.repository.js';
 import { deleteNotesOf } from '../notes/note.repository.js';
 import { findOrganization } from '../organizations/organization.repository.js';
 import { ORGANIZATION_VIEW } from '../organizations/organization.service.js';
@@ -38,6 +40,7 @@ import { DEFAULT_COUNTRY } from './phone.js';
 import {
   requestedDivisionId,
   toContactView,
+  UNASSIGNED,
   type Contact,
   type ContactFields,
   type ContactType,
@@ -348,6 +351,75 @@ export async function promoteContact(
     }
     await record(trx, principal, 'updated', principal.orgId, current, promoted);
     return promoted;
+  });
+}
+
+/**
+ * Moves a contact to another division (SPEC §2, beyond Genesys): the documented workaround,
+ * delete and create again, in one transaction. The new contact (new id) has the same data,
+ * identifiers, notes and interactions; the old id answers with it. Needs delete on the old
+ * division and add on the new one.
+ * @throws AppError 400 for an unknown division, the division it is in, or a merged contact (its
+ * merge history stays in its division); 409 when an identifier it claims is claimed in the new
+ * division, naming the holder.
+ */
+export async function moveContact(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: string,
+  input: { divisionId?: string | undefined; division?: { id?: string | undefined } | undefined },
+): Promise<Contact> {
+  const requested =
+    input.divisionId !== undefined ? { id: input.divisionId } : (input.division ?? undefined);
+  const divisionId = requestedDivisionId(requested);
+  if (divisionId === undefined)
+    throw badRequest('divisionId names the division to move the contact to', 'divisionId');
+  return db.transaction().execute(async (trx) => {
+    const current = await getContact(trx, principal, id);
+    requireNotMerged(current);
+    if (current.divisionId === divisionId)
+      throw badRequest(`Contact ${id} is in that division already`, 'divisionId');
+    if (divisionId !== null && !(await findDivision(trx, principal.orgId, divisionId)))
+      throw badRequest(`Division ${divisionId} does not exist`, 'divisionId');
+    requireAccess(principal, DELETE, current.divisionId);
+    requireAccess(principal, ADD, divisionId);
+    if ((await findMerges(trx, principal.orgId, [id])).size > 0)
+      throw badRequest(
+        `Contact ${id} was made by a merge, whose history stays in its division; unmerge it, move the contacts, and merge them again`,
+        'contactId',
+      );
+    const targetKey = divisionId ?? UNASSIGNED;
+    for (const claim of await listClaimsOf(trx, principal.orgId, 'contact', [id])) {
+      const [holder] = await findClaimsInDivisions(trx, claim, [targetKey]);
+      if (holder !== undefined)
+        throw conflict(
+          `${claim.type} ${claim.value} is claimed by contact ${holder.entityId} in the new division; release it there first`,
+          [{ errorCode: ErrorCode.conflict, entityId: holder.entityId }],
+        );
+    }
+    const at = nowIso();
+    const moved: Contact = {
+      ...current,
+      id: newId(),
+      divisionId,
+      version: 1,
+      modifyDate: at,
+    };
+    const blocklist = await loadBlocklist(trx, principal.orgId);
+    await insertContact(trx, moved, contactPoints(moved.fields, blocklist));
+    await moveContactRows(trx, principal.orgId, id, moved, at);
+    await recordChange(trx, {
+      orgId: principal.orgId,
+      topic: contactTopic(id),
+      kind: 'moved',
+      entityType: 'contact',
+      entityId: id,
+      divisionId: current.divisionId,
+      principal,
+      before: toContactView(current),
+      after: toContactView(moved),
+    });
+    return moved;
   });
 }
 

@@ -112,6 +112,14 @@ export interface ContactTable {
   merged_to: string | null;
 }
 
+/** A contact moved to another division: the old id answers with the new contact. */
+export interface ContactMoveTable {
+  org_id: string;
+  old_id: string;
+  new_id: string;
+  moved_at: string;
+}
+
 /** One merge, keyed by the contact it made. */
 export interface ContactMergeTable {
   org_id: string;
@@ -317,4 +325,5 @@ export interface DB {
   resolution_settings: ResolutionSettingsTable;
   resolution_reviews: ResolutionReviewTable;
   contact_merges: ContactMergeTable;
+  contact_moves: ContactMoveTable;
 }

@@ -29,6 +29,7 @@ const APP_TABLES = [
   'claims',
   'clients',
   'contact_merges',
+  'contact_moves',
   'contact_points',
   'contacts',
   'divisions',

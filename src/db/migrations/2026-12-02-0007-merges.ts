@@ -10,6 +10,8 @@ import { columnTypes } from './column-types.js';
  * - contact_merges: one row per merge, keyed by the contact it made: the inputs, and the claims
  *   each held before the merge (the merged contact holds them meanwhile), and the fields the merge
  *   gave the merged contact, so that unmerge can tell which were changed since.
+ * - contact_moves: a contact moved to another division is a new contact (SPEC §2); its old id
+ *   keeps answering with the new one.
  */
 export async function up(db: Kysely<any>, dialect: DialectName): Promise<void> {
   const t = columnTypes(dialect);
@@ -32,9 +34,18 @@ export async function up(db: Kysely<any>, dialect: DialectName): Promise<void> {
       (c) => c.onDelete('cascade'),
     )
     .execute();
+  await db.schema
+    .createTable('contact_moves')
+    .addColumn('org_id', 'text', (c) => c.notNull())
+    .addColumn('old_id', 'text', (c) => c.notNull())
+    .addColumn('new_id', 'text', (c) => c.notNull())
+    .addColumn('moved_at', t.timestamp, (c) => c.notNull())
+    .addPrimaryKeyConstraint('contact_moves_pk', ['org_id', 'old_id'])
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('contact_moves').execute();
   await db.schema.dropTable('contact_merges').execute();
   await db.schema.alterTable('contacts').dropColumn('merged_to').execute();
 }
