@@ -25,6 +25,10 @@ interface Bench {
 }
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
+  merge: async () => ({
+    description: 'merge and unmerge latency of two contacts with 100 interactions each',
+    run: (await import('./merge.js')).run,
+  }),
   resolve: async () => ({
     description: 'identity resolution throughput and latency, in-process and over HTTP',
     run: (await import('./resolve.js')).run,
