@@ -32,11 +32,13 @@ import {
   ContactBodySchema,
   ContactListingSchema,
   ContactSchema,
+  EnrichRequestSchema,
   ExpandQuery,
   IdentifierSchema,
   PatchRequestSchema,
 } from './contact.schemas.js';
 import { CONTACTS_PATH } from './contact.js';
+import { enrichContact, type EnrichRequest } from './enrich.service.js';
 
 /** What reverse lookup expands: the contacts' fields, named as Genesys names them. */
 const REVERSE_LOOKUP_EXPANSIONS = [
@@ -113,6 +115,31 @@ export function contactRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
         const principal = principalOf(request);
         const contact = await createContact(db, principal, request.body);
         void reply.header('etag', etagOf(contact.version));
+        return renderContact(db, principal, contact);
+      },
+    );
+
+    r.post(
+      `${CONTACTS_PATH}/enrich`,
+      {
+        schema: {
+          tags,
+          summary:
+            'Find a contact by its identifiers and create, update or merge it (201 when one was made)',
+          querystring: Type.Object({ dryRun: Type.Optional(Type.Boolean()) }),
+          body: EnrichRequestSchema,
+          response: { 200: ContactSchema, 201: ContactSchema, ...STANDARD_ERRORS },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const { contact, created } = await enrichContact(
+          db,
+          principal,
+          request.body as EnrichRequest,
+          { dryRun: request.query.dryRun === true },
+        );
+        void reply.code(created ? 201 : 200);
         return renderContact(db, principal, contact);
       },
     );

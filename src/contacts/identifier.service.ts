@@ -290,18 +290,17 @@ export function pointOf(identifier: Identifier): ContactPoint {
 }
 
 /**
- * Finds the contact an identifier belongs to (SPEC §4): the visible contact that claims it (the
- * earliest claim when several divisions hold it), else the single visible contact whose contact
- * point matches.
- * @throws AppError 404 when none or several contacts match; 400 for a malformed identifier.
+ * The visible contacts an identifier finds (SPEC §4): those that claim it (the earliest claim
+ * first, when several divisions hold it), else those whose contact point matches, oldest first,
+ * at most `limit`.
  */
-export async function lookupContact(
+export async function contactsByIdentifier(
   db: Kysely<DB>,
   principal: Principal,
-  input: IdentifierInput,
-): Promise<Contact> {
+  identifier: Identifier,
+  limit: number,
+): Promise<{ via: 'claim' | 'contactPoint'; contacts: Contact[] }> {
   const filter = contactReadFilter(principal);
-  const identifier = await checkIdentifier(db, principal.orgId, input);
   const divisionKeys =
     filter.divisionIds === 'all'
       ? 'all'
@@ -317,12 +316,38 @@ export async function lookupContact(
     },
     divisionKeys,
   );
-  for (const claim of claims) {
+  const claimants: Contact[] = [];
+  for (const claim of claims.slice(0, limit)) {
     const contact = await findContact(db, principal.orgId, claim.entityId);
-    if (contact && canAccess(principal, VIEW, contact.divisionId)) return contact;
+    if (contact && canAccess(principal, VIEW, contact.divisionId)) claimants.push(contact);
   }
-  const byPoint = await findContactsByPoint(db, principal.orgId, pointOf(identifier), filter, 2);
-  if (byPoint.length === 1 && byPoint[0] !== undefined) return byPoint[0];
+  if (claimants.length > 0) return { via: 'claim', contacts: claimants };
+  const byPoint = await findContactsByPoint(
+    db,
+    principal.orgId,
+    pointOf(identifier),
+    filter,
+    limit,
+  );
+  return { via: 'contactPoint', contacts: byPoint };
+}
+
+/**
+ * Finds the contact an identifier belongs to (SPEC §4): the visible contact that claims it (the
+ * earliest claim when several divisions hold it), else the single visible contact whose contact
+ * point matches.
+ * @throws AppError 404 when none or several contacts match; 400 for a malformed identifier.
+ */
+export async function lookupContact(
+  db: Kysely<DB>,
+  principal: Principal,
+  input: IdentifierInput,
+): Promise<Contact> {
+  contactReadFilter(principal);
+  const identifier = await checkIdentifier(db, principal.orgId, input);
+  const found = await contactsByIdentifier(db, principal, identifier, 2);
+  const [first] = found.contacts;
+  if (first !== undefined && (found.via === 'claim' || found.contacts.length === 1)) return first;
   throw notFound(`No single contact has ${identifier.type} ${identifier.value}; contact`);
 }
 

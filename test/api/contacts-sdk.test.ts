@@ -473,6 +473,34 @@ for (const dialect of DIALECTS) {
       expect(refused).toMatchObject(genesysError(400, 'bad.request'));
     });
 
+    it('enriches contacts with postExternalcontactsContactsEnrich and its bulk form', async () => {
+      const api = await signIn();
+      const request = {
+        action: 'Upsert',
+        matchingIdentifiers: [{ type: 'Email', value: 'enriched.sdk@example.com' }],
+        contact: { firstName: 'Enriched', workEmail: 'enriched.sdk@example.com' },
+      };
+      const preview = await api.postExternalcontactsContactsEnrich(request, { dryRun: true });
+      expect(preview).toMatchObject({ firstName: 'Enriched', type: 'Curated' });
+      expect(await rejectionOf(api.getExternalcontactsContact(preview.id!))).toMatchObject(
+        genesysError(404, 'not.found'),
+      );
+      const made = await api.postExternalcontactsContactsEnrich(request);
+      expect(made).toMatchObject({ firstName: 'Enriched', workEmail: 'enriched.sdk@example.com' });
+      const bulk = await api.postExternalcontactsBulkContactsEnrich({
+        entities: [
+          { ...request, contact: { lastName: 'InBulk' } },
+          { action: 'Insert', matchingIdentifiers: request.matchingIdentifiers },
+        ],
+      });
+      expect(bulk).toMatchObject({ errorCount: 1, errorIndexes: [1] });
+      expect(bulk.results?.[0]).toMatchObject({
+        success: true,
+        entity: { id: made.id, firstName: 'Enriched', lastName: 'InBulk' },
+      });
+      expect(bulk.results?.[1]).toMatchObject({ success: false, status: 409 });
+    });
+
     it('merges a source into a Curated target with the deprecated postExternalcontactsMergeContacts', async () => {
       const api = await signIn();
       const target = await api.postExternalcontactsContacts({ firstName: 'Target', title: 'Kept' });

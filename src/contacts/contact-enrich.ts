@@ -1,0 +1,189 @@
+import { badRequest } from '../errors/app-error.js';
+import type { ContactFields } from './contact.js';
+
+/*
+ * Enrich (Genesys `ContactEnrichRequest`), pure: the actions, and how provided fields combine
+ * with a matched contact's under `fieldRules` (SPEC §3).
+ */
+
+export const ENRICH_ACTIONS = ['Insert', 'Update', 'Upsert', 'Merge'] as const;
+export type EnrichAction = (typeof ENRICH_ACTIONS)[number];
+export const FIELD_ACTIONS = ['PreferProvided', 'PreferExisting', 'AlwaysUseProvided'] as const;
+export type FieldAction = (typeof FIELD_ACTIONS)[number];
+export const ARRAY_ACTIONS = ['Replace', 'Extend', 'Fill'] as const;
+export type ArrayAction = (typeof ARRAY_ACTIONS)[number];
+
+export const MAX_MATCHING_IDENTIFIERS = 25;
+/** Genesys: "Run up to 10 Enrich operations per request". */
+export const MAX_BULK_ENRICH = 10;
+
+/** The list fields, which take an array action. */
+const ARRAY_FIELDS = new Set(['appleOpaqueIds', 'externalIds']);
+const MAX_ARRAY_ITEMS = 10;
+
+const FIELDS = new Set<string>([
+  'firstName',
+  'middleName',
+  'lastName',
+  'salutation',
+  'title',
+  'workPhone',
+  'cellPhone',
+  'homePhone',
+  'otherPhone',
+  'workEmail',
+  'personalEmail',
+  'otherEmail',
+  'address',
+  'twitterId',
+  'lineId',
+  'whatsAppId',
+  'facebookId',
+  'instagramId',
+  'appleOpaqueIds',
+  'externalIds',
+  'externalOrganization',
+  'surveyOptOut',
+  'externalSystemUrl',
+  'schema',
+  'customFields',
+]);
+
+export interface FieldRulesInput {
+  defaultAction?: string | undefined;
+  defaultArrayAction?: string | undefined;
+  rules?:
+    | {
+        field?: string | undefined;
+        action?: string | undefined;
+        arrayAction?: string | undefined;
+      }[]
+    | undefined;
+}
+
+/** Checked field rules: a field's (or custom field's, `customFields.x`) action and array action. */
+export interface FieldRules {
+  readonly defaultAction: FieldAction;
+  readonly defaultArrayAction: ArrayAction;
+  readonly byField: ReadonlyMap<string, { action?: FieldAction; arrayAction?: ArrayAction }>;
+}
+
+function oneOf<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  field: string,
+): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value))
+    throw badRequest(`${field} "${value}" is not one of ${allowed.join(', ')}`, field);
+  return value as T;
+}
+
+export function checkAction(value: string | undefined): EnrichAction {
+  const action = oneOf(value, ENRICH_ACTIONS, 'action');
+  if (action === undefined)
+    throw badRequest(`action is one of ${ENRICH_ACTIONS.join(', ')}`, 'action');
+  return action;
+}
+
+/** `$.firstName`, `firstName` or `$.customFields.tier` as a field name, or null. */
+function fieldName(path: string): string | null {
+  const name = path.trim().replace(/^\$\./, '');
+  if (FIELDS.has(name)) return name;
+  const custom = /^customFields\.([^.\s]+)$/.exec(name);
+  return custom === null ? null : `customFields.${custom[1] as string}`;
+}
+
+/** @throws AppError 400 naming the rule that is not understood. */
+export function checkFieldRules(input: FieldRulesInput | undefined): FieldRules {
+  const byField = new Map<string, { action?: FieldAction; arrayAction?: ArrayAction }>();
+  for (const [k, rule] of (input?.rules ?? []).entries()) {
+    const at = `fieldRules.rules[${k}]`;
+    const name = rule.field === undefined ? null : fieldName(rule.field);
+    if (name === null)
+      throw badRequest(
+        `${at}.field "${rule.field ?? ''}" is not a contact field ($.firstName, $.customFields.name)`,
+        `${at}.field`,
+      );
+    const action = oneOf(rule.action, FIELD_ACTIONS, `${at}.action`);
+    const arrayAction = oneOf(rule.arrayAction, ARRAY_ACTIONS, `${at}.arrayAction`);
+    byField.set(name, {
+      ...(action === undefined ? {} : { action }),
+      ...(arrayAction === undefined ? {} : { arrayAction }),
+    });
+  }
+  return {
+    defaultAction:
+      oneOf(input?.defaultAction, FIELD_ACTIONS, 'fieldRules.defaultAction') ?? 'PreferProvided',
+    defaultArrayAction:
+      oneOf(input?.defaultArrayAction, ARRAY_ACTIONS, 'fieldRules.defaultArrayAction') ?? 'Fill',
+    byField,
+  };
+}
+
+function combine(name: string, existing: unknown, provided: unknown, rules: FieldRules): unknown {
+  const rule = rules.byField.get(name);
+  const action = rule?.action ?? rules.defaultAction;
+  if (ARRAY_FIELDS.has(name)) {
+    const had = (existing as unknown[] | undefined) ?? [];
+    const given = provided as unknown[] | undefined;
+    switch (rule?.arrayAction ?? rules.defaultArrayAction) {
+      case 'Replace':
+        return given !== undefined || action === 'AlwaysUseProvided' ? given : existing;
+      case 'Extend': {
+        const keys = new Set(had.map((item) => JSON.stringify(item)));
+        const all = [...had, ...(given ?? []).filter((item) => !keys.has(JSON.stringify(item)))];
+        if (all.length > MAX_ARRAY_ITEMS)
+          throw badRequest(
+            `${name} would hold ${all.length} items after Extend; a contact holds at most ${MAX_ARRAY_ITEMS}`,
+            name,
+          );
+        return all.length === 0 ? undefined : all;
+      }
+      case 'Fill':
+        return had.length > 0 ? existing : given;
+    }
+  }
+  switch (action) {
+    case 'PreferProvided':
+      return provided !== undefined ? provided : existing;
+    case 'PreferExisting':
+      return existing !== undefined ? existing : provided;
+    case 'AlwaysUseProvided':
+      return provided;
+  }
+}
+
+/** The fields of a matched contact after enriching it with `provided` under `rules`. */
+export function enrichFields(
+  existing: ContactFields,
+  provided: ContactFields,
+  rules: FieldRules,
+): ContactFields {
+  const result: Record<string, unknown> = {};
+  const had = existing as Record<string, unknown>;
+  const given = provided as Record<string, unknown>;
+  for (const name of FIELDS) {
+    if (name === 'customFields') continue;
+    const value = combine(name, had[name], given[name], rules);
+    if (value !== undefined) result[name] = value;
+  }
+  const custom: Record<string, unknown> = {};
+  const keys = new Set([
+    ...Object.keys(existing.customFields ?? {}),
+    ...Object.keys(provided.customFields ?? {}),
+  ]);
+  for (const key of keys) {
+    const name = `customFields.${key}`;
+    const rule = rules.byField.get(name) ?? rules.byField.get('customFields');
+    const value = combine(
+      name,
+      existing.customFields?.[key],
+      provided.customFields?.[key],
+      rule === undefined ? rules : { ...rules, byField: new Map([[name, rule]]) },
+    );
+    if (value !== undefined) custom[key] = value;
+  }
+  if (Object.keys(custom).length > 0) result.customFields = custom;
+  return result as ContactFields;
+}
