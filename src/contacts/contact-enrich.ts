@@ -185,5 +185,5 @@ export function enrichFields(
     if (value !== undefined) custom[key] = value;
   }
   if (Object.keys(custom).length > 0) result.customFields = custom;
-  return result as ContactFields;
+  return result;
 }

@@ -133,12 +133,9 @@ export function contactRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
       },
       async (request, reply) => {
         const principal = principalOf(request);
-        const { contact, created } = await enrichContact(
-          db,
-          principal,
-          request.body as EnrichRequest,
-          { dryRun: request.query.dryRun === true },
-        );
+        const { contact, created } = await enrichContact(db, principal, request.body, {
+          dryRun: request.query.dryRun === true,
+        });
         void reply.code(created ? 201 : 200);
         return renderContact(db, principal, contact);
       },
