@@ -38,7 +38,7 @@ import {
   PatchRequestSchema,
 } from './contact.schemas.js';
 import { CONTACTS_PATH } from './contact.js';
-import { enrichContact, type EnrichRequest } from './enrich.service.js';
+import { enrichContact } from './enrich.service.js';
 
 /** What reverse lookup expands: the contacts' fields, named as Genesys names them. */
 const REVERSE_LOOKUP_EXPANSIONS = [
