@@ -3,19 +3,12 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { canAccess, type Principal } from '../authorization/access.js';
 import { notFound } from '../errors/app-error.js';
-import { registerBulkRoutes } from '../http/bulk-routes.js';
+import { registerBulkEnrich, registerBulkRoutes } from '../http/bulk-routes.js';
 import { findContact, findCurrentContact } from './contact.repository.js';
 import { createContact, deleteContact, replaceContact, scanContacts } from './contact.service.js';
 import { renderContact, renderContacts } from './contact.views.js';
 import { ContactBodySchema, ContactSchema, EnrichRequestSchema } from './contact.schemas.js';
 import { enrichContact, type EnrichRequest } from './enrich.service.js';
-import { MAX_BULK_ENRICH } from './contact-enrich.js';
-import { checkBulkSize, runBulk } from '../common/bulk.js';
-import { bulkResponseSchema } from '../http/bulk-schemas.js';
-import { principalOf } from '../http/fastify-types.js';
-import { STANDARD_ERRORS } from '../http/schemas.js';
-import { Type } from '@sinclair/typebox';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 
 /** The bulk and scan endpoints of external contacts. */
 export function contactBulkRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
@@ -33,40 +26,16 @@ export function contactBulkRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync 
     };
 
   return async (app) => {
-    app.withTypeProvider<TypeBoxTypeProvider>().post(
-      '/api/v2/externalcontacts/bulk/contacts/enrich',
-      {
-        schema: {
-          tags: ['External contacts (bulk and scan)'],
-          summary: `Run up to ${MAX_BULK_ENRICH} enrich operations, each on its own`,
-          querystring: Type.Object({ dryRun: Type.Optional(Type.Boolean()) }),
-          body: Type.Object(
-            { entities: Type.Array(EnrichRequestSchema, { maxItems: 1000 }) },
-            { title: 'BulkContactsEnrichRequest' },
-          ),
-          response: { 200: bulkResponseSchema('BulkContactsEnrichResponse'), ...STANDARD_ERRORS },
-        },
+    registerBulkEnrich<typeof EnrichRequestSchema, EnrichRequest>(app, {
+      plural: 'contacts',
+      tag: 'External contacts (bulk and scan)',
+      request: EnrichRequestSchema,
+      title: 'BulkContactsEnrichRequest',
+      enrich: async (principal, input, dryRun) => {
+        const { contact, created } = await enrichContact(db, principal, input, { dryRun });
+        return { id: contact.id, entity: await renderContact(db, principal, contact), created };
       },
-      async (request) => {
-        const principal = principalOf(request);
-        const entities = request.body.entities as EnrichRequest[];
-        checkBulkSize(entities, MAX_BULK_ENRICH);
-        return runBulk(
-          entities,
-          async (input) => {
-            const { contact, created } = await enrichContact(db, principal, input, {
-              dryRun: request.query.dryRun === true,
-            });
-            return {
-              id: contact.id,
-              entity: await renderContact(db, principal, contact),
-              status: created ? 201 : 200,
-            };
-          },
-          (input) => input.id,
-        );
-      },
-    );
+    });
 
     registerBulkRoutes(app, {
       plural: 'contacts',

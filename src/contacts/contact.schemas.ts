@@ -1,3 +1,4 @@
+import { enrichRequestSchema } from '../http/enrich-schemas.js';
 import { Type } from '@sinclair/typebox';
 import { Listing } from '../http/schemas.js';
 import { PATCH_ACTIONS, type PatchAction } from './contact-patch.js';
@@ -177,50 +178,13 @@ export const PatchRequestSchema = Type.Object(
 export const ExpandQuery = Type.Optional(Type.Array(Type.String()));
 
 /** A Genesys `ContactEnrichRequest`; the service checks actions, rules and limits by name. */
-export const EnrichRequestSchema = Type.Object(
+export const EnrichRequestSchema = enrichRequestSchema(
+  'contact',
+  ContactBodySchema,
+  'ContactEnrichRequest',
   {
-    id: Type.Optional(Type.String({ maxLength: 100 })),
-    division: Type.Optional(Type.Object({ id: Type.Optional(Type.String({ maxLength: 100 })) })),
-    matchingIdentifiers: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            type: Type.String({ maxLength: 100 }),
-            value: Type.String({ maxLength: 1000 }),
-            externalSource: Type.Optional(Type.Object({ id: Type.Optional(Type.String()) })),
-          },
-          { additionalProperties: true },
-        ),
-        { maxItems: 1000 },
-      ),
-    ),
-    action: Type.Optional(Type.String({ maxLength: 100 })),
-    contact: Type.Optional(ContactBodySchema),
-    fieldRules: Type.Optional(
-      Type.Object(
-        {
-          defaultAction: Type.Optional(Type.String({ maxLength: 100 })),
-          defaultArrayAction: Type.Optional(Type.String({ maxLength: 100 })),
-          rules: Type.Optional(
-            Type.Array(
-              Type.Object(
-                {
-                  field: Type.Optional(Type.String({ maxLength: 500 })),
-                  action: Type.Optional(Type.String({ maxLength: 100 })),
-                  arrayAction: Type.Optional(Type.String({ maxLength: 100 })),
-                },
-                { additionalProperties: true },
-              ),
-              { maxItems: 200 },
-            ),
-          ),
-        },
-        { additionalProperties: true },
-      ),
-    ),
     options: Type.Optional(
       Type.Object({ promote: Type.Optional(Type.Boolean()) }, { additionalProperties: true }),
     ),
   },
-  { title: 'ContactEnrichRequest', additionalProperties: true },
 );

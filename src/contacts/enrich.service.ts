@@ -29,8 +29,10 @@ import {
   checkFieldRules,
   enrichFields,
   MAX_MATCHING_IDENTIFIERS,
+  CONTACT_ENRICH_SHAPE,
+  inTransaction,
   type FieldRulesInput,
-} from './contact-enrich.js';
+} from '../common/enrich.js';
 
 export const ENRICH = 'externalContacts:contact:enrich';
 const MERGE = 'externalContacts:identity:merge';
@@ -54,13 +56,6 @@ export interface EnrichOutcome {
   readonly created: boolean;
 }
 
-/** Rolls a dry run's transaction back, carrying its answer out. */
-class DryRun extends Error {
-  constructor(readonly outcome: EnrichOutcome) {
-    super('dry run');
-  }
-}
-
 /**
  * Enriches a contact (Genesys `POST /contacts/enrich`): finds it by `id` or by the first
  * matching identifier that finds any contact, then by `action` creates one (Insert, or Upsert and
@@ -78,7 +73,7 @@ export async function enrichContact(
   options: { dryRun?: boolean } = {},
 ): Promise<EnrichOutcome> {
   const action = checkAction(request.action);
-  const rules = checkFieldRules(request.fieldRules);
+  const rules = checkFieldRules(request.fieldRules, CONTACT_ENRICH_SHAPE);
   const matching = request.matchingIdentifiers ?? [];
   if (
     request.id === undefined &&
@@ -150,16 +145,7 @@ export async function enrichContact(
       created: false,
     };
   };
-  if (options.dryRun !== true) return db.transaction().execute(run);
-  try {
-    await db.transaction().execute(async (trx) => {
-      throw new DryRun(await run(trx));
-    });
-  } catch (error) {
-    if (error instanceof DryRun) return error.outcome;
-    throw error;
-  }
-  throw new Error('unreachable: a dry run always rolls back');
+  return inTransaction(db, options.dryRun === true, run);
 }
 
 async function claimFree(
@@ -239,7 +225,7 @@ async function update(
   requireNotMerged(current);
   // The combined fields are checked as a whole, so that Extend cannot pass a limit.
   const fields = normalizeContactFields(
-    enrichFields(current.fields, provided, rules) as ContactInput,
+    enrichFields(current.fields, provided, rules, CONTACT_ENRICH_SHAPE) as ContactInput,
     DEFAULT_COUNTRY,
   );
   await checkReferences(trx, principal, fields, current.fields);

@@ -15,6 +15,8 @@ import {
   cursorListingSchema,
 } from './bulk-schemas.js';
 import { STANDARD_ERRORS } from './schemas.js';
+import { MAX_BULK_ENRICH } from '../common/enrich.js';
+import { Type } from '@sinclair/typebox';
 
 const ROOT = '/api/v2/externalcontacts';
 
@@ -177,4 +179,55 @@ export function registerBulkRoutes<B extends TSchema>(
       },
     );
   }
+}
+
+/**
+ * `POST /bulk/{plural}/enrich`: up to 10 enrich operations (`?dryRun` for all), each on its own,
+ * answered per entity with 201 for a record made and 200 for one changed.
+ */
+export function registerBulkEnrich<B extends TSchema, I>(
+  app: FastifyInstance,
+  spec: {
+    plural: string;
+    tag: string;
+    request: B;
+    title: string;
+    enrich: (
+      principal: Principal,
+      input: I,
+      dryRun: boolean,
+    ) => Promise<{ id: string; entity: unknown; created: boolean }>;
+  },
+): void {
+  app.withTypeProvider<TypeBoxTypeProvider>().post(
+    `${ROOT}/bulk/${spec.plural}/enrich`,
+    {
+      schema: {
+        tags: [spec.tag],
+        summary: `Run up to ${MAX_BULK_ENRICH} enrich operations, each on its own`,
+        querystring: Type.Object({ dryRun: Type.Optional(Type.Boolean()) }),
+        body: Type.Object(
+          { entities: Type.Array(spec.request, { maxItems: 1000 }) },
+          { title: spec.title },
+        ),
+        response: {
+          200: bulkResponseSchema(`${spec.title.replace(/Request$/, '')}Response`),
+          ...STANDARD_ERRORS,
+        },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const entities = request.body.entities as I[];
+      checkBulkSize(entities, MAX_BULK_ENRICH);
+      return runBulk(
+        entities,
+        async (input) => {
+          const done = await spec.enrich(principal, input, request.query.dryRun === true);
+          return { id: done.id, entity: done.entity, status: done.created ? 201 : 200 };
+        },
+        (input) => (input as { id?: string }).id,
+      );
+    },
+  );
 }

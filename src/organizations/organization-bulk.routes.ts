@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { canAccess, type Principal } from '../authorization/access.js';
 import { notFound } from '../errors/app-error.js';
-import { registerBulkRoutes } from '../http/bulk-routes.js';
+import { registerBulkEnrich, registerBulkRoutes } from '../http/bulk-routes.js';
 import { findOrganization } from './organization.repository.js';
 import {
   ORGANIZATION_SEARCH,
@@ -14,7 +14,15 @@ import {
   scanOrganizations,
 } from './organization.service.js';
 import { renderOrganization, renderOrganizations } from './organization.views.js';
-import { OrganizationBodySchema, OrganizationSchema } from './organization.schemas.js';
+import {
+  OrganizationBodySchema,
+  OrganizationEnrichRequestSchema,
+  OrganizationSchema,
+} from './organization.schemas.js';
+import {
+  enrichOrganization,
+  type OrganizationEnrichRequest,
+} from './organization-enrich.service.js';
 
 /** The bulk and scan endpoints of external organizations. */
 export function organizationBulkRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync {
@@ -29,6 +37,23 @@ export function organizationBulkRoutes(deps: { db: Kysely<DB> }): FastifyPluginA
   };
 
   return async (app) => {
+    registerBulkEnrich<typeof OrganizationEnrichRequestSchema, OrganizationEnrichRequest>(app, {
+      plural: 'organizations',
+      tag: 'External organizations (bulk and scan)',
+      request: OrganizationEnrichRequestSchema,
+      title: 'BulkOrganizationsEnrichRequest',
+      enrich: async (principal, input, dryRun) => {
+        const { organization, created } = await enrichOrganization(db, principal, input, {
+          dryRun,
+        });
+        return {
+          id: organization.id,
+          entity: await renderOrganization(db, principal, organization),
+          created,
+        };
+      },
+    });
+
     registerBulkRoutes(app, {
       plural: 'organizations',
       tag: 'External organizations (bulk and scan)',

@@ -11,6 +11,7 @@ import {
   insertOwnClaim,
   toIdentifierView,
   type ClaimOwner,
+  type Identifier,
   type IdentifierInput,
 } from '../contacts/identifier.service.js';
 import { normalizeIdentifierValue } from '../contacts/identifier.js';
@@ -122,20 +123,13 @@ export async function releaseOrganizationIdentifier(
   });
 }
 
-/**
- * Finds the visible organization that claims an ExternalId (the earliest claim when several
- * divisions hold it).
- * @throws AppError 400 for another identifier type or a malformed one; 404 when no visible
- * organization claims it.
- */
-export async function lookupOrganization(
+/** The visible organizations that claim a checked ExternalId, the earliest claim first. */
+export async function organizationsByIdentifier(
   db: Kysely<DB>,
   principal: Principal,
-  input: IdentifierInput,
-): Promise<Organization> {
+  identifier: Identifier,
+): Promise<Organization[]> {
   const filter = organizationReadFilter(principal);
-  requireExternalId(input, 'type');
-  const identifier = await checkIdentifier(db, principal.orgId, input);
   const divisionKeys =
     filter.divisionIds === 'all'
       ? 'all'
@@ -151,10 +145,41 @@ export async function lookupOrganization(
     },
     divisionKeys,
   );
+  const found: Organization[] = [];
   for (const claim of claims) {
     const organization = await findOrganization(db, principal.orgId, claim.entityId);
     if (organization && canAccess(principal, ORGANIZATION_VIEW, organization.divisionId))
-      return organization;
+      found.push(organization);
   }
+  return found;
+}
+
+/** An ExternalId an organization request names, checked. @throws AppError 400 naming `field`. */
+export async function checkOrganizationIdentifier(
+  db: Kysely<DB>,
+  orgId: string,
+  input: IdentifierInput,
+  field: string,
+): Promise<Identifier> {
+  requireExternalId(input, `${field}.type`);
+  return checkIdentifier(db, orgId, input, field);
+}
+
+/**
+ * Finds the visible organization that claims an ExternalId (the earliest claim when several
+ * divisions hold it).
+ * @throws AppError 400 for another identifier type or a malformed one; 404 when no visible
+ * organization claims it.
+ */
+export async function lookupOrganization(
+  db: Kysely<DB>,
+  principal: Principal,
+  input: IdentifierInput,
+): Promise<Organization> {
+  organizationReadFilter(principal);
+  requireExternalId(input, 'type');
+  const identifier = await checkIdentifier(db, principal.orgId, input);
+  const [first] = await organizationsByIdentifier(db, principal, identifier);
+  if (first !== undefined) return first;
   throw notFound(`No organization claims ExternalId ${identifier.value}; organization`);
 }

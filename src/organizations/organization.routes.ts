@@ -38,11 +38,13 @@ import {
 import {
   ClaimRequestSchema,
   OrganizationBodySchema,
+  OrganizationEnrichRequestSchema,
   OrganizationIdentifierSchema,
   OrganizationListingSchema,
   OrganizationSchema,
 } from './organization.schemas.js';
 import { ORGANIZATIONS_PATH } from './organization.js';
+import { enrichOrganization } from './organization-enrich.service.js';
 
 const Params = Type.Object({
   externalOrganizationId: Type.String({ minLength: 1, maxLength: 100 }),
@@ -115,6 +117,28 @@ export function organizationRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsync
         const principal = principalOf(request);
         const organization = await createOrganization(db, principal, request.body);
         void reply.header('etag', etagOf(organization.version));
+        return renderOrganization(db, principal, organization);
+      },
+    );
+
+    r.post(
+      `${ORGANIZATIONS_PATH}/enrich`,
+      {
+        schema: {
+          tags,
+          summary:
+            'Find an external organization by its external ids and create or update it (201 when one was made)',
+          querystring: Type.Object({ dryRun: Type.Optional(Type.Boolean()) }),
+          body: OrganizationEnrichRequestSchema,
+          response: { 200: OrganizationSchema, 201: OrganizationSchema, ...STANDARD_ERRORS },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const { organization, created } = await enrichOrganization(db, principal, request.body, {
+          dryRun: request.query.dryRun === true,
+        });
+        void reply.code(created ? 201 : 200);
         return renderOrganization(db, principal, organization);
       },
     );

@@ -1,3 +1,4 @@
+import { enrichRequestSchema } from '../http/enrich-schemas.js';
 import { Type } from '@sinclair/typebox';
 import { Listing } from '../http/schemas.js';
 import {
@@ -93,4 +94,11 @@ export const ClaimRequestSchema = Type.Object(
     identifier: OrganizationIdentifierSchema,
   },
   { title: 'ExternalOrganizationIdentifierClaimRequest' },
+);
+
+/** A Genesys `ExternalOrganizationEnrichRequest`. */
+export const OrganizationEnrichRequestSchema = enrichRequestSchema(
+  'externalOrganization',
+  OrganizationBodySchema,
+  'ExternalOrganizationEnrichRequest',
 );

@@ -285,6 +285,67 @@ for (const dialect of DIALECTS) {
       expect(expectGenesysError(tooMany, 400).message).toMatch(/at most 10/);
     });
 
+    it('enriches external organizations by their external ids, alone and in bulk', async () => {
+      const source = await postExternalSource(kith, `Org enrich CRM ${dialect}`);
+      const ORG_ENRICH = '/api/v2/externalcontacts/organizations/enrich';
+      const externalId = {
+        type: 'ExternalId',
+        value: `acct-${dialect}`,
+        externalSource: { id: source },
+      };
+      const made = await kith.request('POST', ORG_ENRICH, {
+        body: {
+          action: 'Upsert',
+          matchingIdentifiers: [externalId],
+          externalOrganization: { name: 'Acme', industry: 'Anvils' },
+        },
+      });
+      expect(made.statusCode).toBe(201);
+      const acme = made.json<{ id: string; name: string }>();
+      const changed = ok<{ id: string; name: string; industry: string; companyType?: string }>(
+        await kith.request('POST', ORG_ENRICH, {
+          body: {
+            action: 'Update',
+            matchingIdentifiers: [externalId],
+            externalOrganization: { industry: 'Rockets', companyType: 'Supplier' },
+            fieldRules: { rules: [{ field: '$.industry', action: 'PreferExisting' }] },
+          },
+        }),
+      );
+      expect(changed).toMatchObject({
+        id: acme.id,
+        name: 'Acme',
+        industry: 'Anvils',
+        companyType: 'Supplier',
+      });
+      const byPhone = await kith.request('POST', ORG_ENRICH, {
+        body: { action: 'Upsert', matchingIdentifiers: [{ type: 'Phone', value: freshPhone() }] },
+      });
+      expect(expectGenesysError(byPhone, 400).message).toMatch(/ExternalId identifiers only/);
+      const bulk = ok<{ results: { success: boolean; status: number }[]; errorIndexes: number[] }>(
+        await kith.request('POST', '/api/v2/externalcontacts/bulk/organizations/enrich', {
+          body: {
+            entities: [
+              {
+                action: 'Insert',
+                matchingIdentifiers: [externalId],
+                externalOrganization: { name: 'Again' },
+              },
+              {
+                action: 'Upsert',
+                matchingIdentifiers: [{ ...externalId, value: `other-${dialect}` }],
+                externalOrganization: { name: 'Beta' },
+              },
+            ],
+          },
+        }),
+      );
+      expect(bulk.results.map((r) => [r.success, r.status])).toEqual([
+        [false, 409],
+        [true, 201],
+      ]);
+    });
+
     it('needs enrich permission on the contact division', async () => {
       const viewer = await kith.principal(['externalContacts:contact:view'], ['*']);
       const refused = await kith.request('POST', ENRICH, {
