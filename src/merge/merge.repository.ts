@@ -80,26 +80,47 @@ export async function moveClaims(
 
 /**
  * Marks contacts merged into `toId`: their rows stay as they were, without search keys or contact
- * points, so that nothing but their id finds them.
+ * points, so that nothing but their id finds them. Only contacts not merged yet are marked.
+ * @returns false when one was merged meanwhile (a concurrent merge): nothing must be kept.
  */
 export async function markMerged(
   db: Kysely<DB>,
   orgId: string,
   ids: readonly string[],
   toId: string,
-): Promise<void> {
-  if (ids.length === 0) return;
-  await db
+): Promise<boolean> {
+  if (ids.length === 0) return true;
+  const marked = await db
     .updateTable('contacts')
     .set({ merged_to: toId, first_name_key: null, last_name_key: null, full_name_key: null })
     .where('org_id', '=', orgId)
     .where('id', 'in', ids)
-    .execute();
+    .where('merged_to', 'is', null)
+    .executeTakeFirst();
+  if (Number(marked.numUpdatedRows) !== ids.length) return false;
   await db
     .deleteFrom('contact_points')
     .where('org_id', '=', orgId)
     .where('contact_id', 'in', ids)
     .execute();
+  return true;
+}
+
+/**
+ * Forgets a merge, for unmerge.
+ * @returns false when it was forgotten already (a concurrent unmerge).
+ */
+export async function deleteMerge(
+  db: Kysely<DB>,
+  orgId: string,
+  contactId: string,
+): Promise<boolean> {
+  const deleted = await db
+    .deleteFrom('contact_merges')
+    .where('org_id', '=', orgId)
+    .where('contact_id', '=', contactId)
+    .executeTakeFirst();
+  return Number(deleted.numDeletedRows) === 1;
 }
 
 /** Moves what was added to a contact (notes, interactions, reviews) to another. */

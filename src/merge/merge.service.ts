@@ -42,6 +42,7 @@ import {
   type FieldSources,
 } from './merge.js';
 import {
+  deleteMerge,
   findMerges,
   insertMerge,
   markMerged,
@@ -233,7 +234,10 @@ export async function mergeWithin(
   const inputClaims: Record<string, Claim[]> = Object.fromEntries(ids.map((id) => [id, []]));
   for (const claim of claims) inputClaims[claim.entityId]?.push(claim);
   const blocklist = await loadBlocklist(trx, principal.orgId);
-  await markMerged(trx, principal.orgId, ids, contact.id);
+  if (!(await markMerged(trx, principal.orgId, ids, contact.id)))
+    throw conflict(
+      `One of the contacts ${ids.join(', ')} was merged by another request at the same time; read them again`,
+    );
   await insertContact(trx, contact, contactPoints(fields, blocklist));
   await moveClaims(trx, principal.orgId, ids, contact.id);
   await insertMerge(trx, {
@@ -375,6 +379,8 @@ export async function unmergeContact(
         changes.map((c) => ({ errorCode: c.kind, fieldName: c.name })),
       );
 
+    if (!(await deleteMerge(trx, orgId, id)))
+      throw conflict(`Contact ${id} was unmerged by another request at the same time`);
     const inputs: Contact[] = [];
     for (const inputId of merge.inputIds) {
       const input = await findContact(trx, orgId, inputId);

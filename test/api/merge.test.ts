@@ -389,6 +389,30 @@ for (const dialect of DIALECTS) {
       expect(ids(merged.mergedFrom)).toEqual([curated.id, identified].sort());
     });
 
+    it('lets only one of simultaneous merges of the same contacts happen', async () => {
+      const a = await postContact(kith, { firstName: 'Race', lastName: 'One' });
+      const b = await postContact(kith, { firstName: 'Race', lastName: 'Two' });
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          kith.request('POST', MERGE, { body: { contactIds: [a.id, b.id] } }),
+        ),
+      );
+      const merged = answers.filter((r) => r.statusCode === 200);
+      expect(merged).toHaveLength(1);
+      for (const refusedAnswer of answers.filter((r) => r.statusCode !== 200))
+        expect([400, 409]).toContain(refusedAnswer.statusCode);
+      const winner = merged[0]?.json<Merged>();
+      expect((await get(kith, a.id)).id).toBe(winner?.id);
+      expect((await get(kith, b.id)).id).toBe(winner?.id);
+      const unmerges = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          kith.request('POST', `${CONTACTS}/${winner?.id as string}/unmerge`),
+        ),
+      );
+      expect(unmerges.filter((r) => r.statusCode === 200)).toHaveLength(1);
+      expect((await get(kith, a.id)).id).toBe(a.id);
+    });
+
     it('round-trips any contacts through merge and unmerge (property)', async () => {
       const text = fc
         .string({ minLength: 1, maxLength: 12 })
