@@ -1,6 +1,7 @@
 import { insertRows } from '../db/compiled.js';
 import type { Kysely } from 'kysely';
 import type { ClaimTable, DB } from '../db/schema.js';
+import { UNASSIGNED } from './contact.js';
 
 /** A claimed identifier: one holder per (organization, division, type, source, value). */
 export interface Claim {
@@ -144,4 +145,34 @@ export async function insertFreeClaims(db: Kysely<DB>, claims: readonly Claim[])
     returning: true,
   });
   return rows.map((row) => rowToClaim(row as unknown as ClaimTable));
+}
+
+/** The record that claims identifiers: a contact or an organization, in its division. */
+export interface ClaimHolder {
+  readonly orgId: string;
+  readonly entityType: Claim['entityType'];
+  readonly id: string;
+  readonly divisionId: string | null;
+}
+
+/** Claims the identifiers nobody holds in the holder's division; the others are left alone. */
+export async function claimFreeIdentifiers(
+  db: Kysely<DB>,
+  holder: ClaimHolder,
+  identifiers: readonly Pick<Claim, 'type' | 'sourceKey' | 'value'>[],
+  at: string,
+): Promise<void> {
+  await insertFreeClaims(
+    db,
+    identifiers.map((i) => ({
+      orgId: holder.orgId,
+      entityType: holder.entityType,
+      divisionKey: holder.divisionId ?? UNASSIGNED,
+      type: i.type,
+      sourceKey: i.sourceKey,
+      value: i.value,
+      entityId: holder.id,
+      createdAt: at,
+    })),
+  );
 }

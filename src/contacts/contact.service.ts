@@ -11,7 +11,7 @@ import { nowIso } from '../common/time.js';
 import { checkPage, type PageRequest } from '../common/paging.js';
 import { checkIfMatch } from '../common/etag.js';
 import { checkScanLimit, scanFilter, scanPage, type ScanRequest } from '../common/scan.js';
-import { AppError, badRequest, conflict, notFound } from '../errors/app-error.js';
+import { AppError, badRequest, changedMeanwhile, conflict, notFound } from '../errors/app-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { recordChange } from '../events/change.repository.js';
 import { contactTopic, type ChangeKind } from '../events/change.js';
@@ -221,11 +221,7 @@ async function writeFields(
     if (
       !(await updateContactRow(trx, updated, current.version, contactPoints(fields, blocklist)))
     ) {
-      throw new AppError(
-        ErrorCode.conflict,
-        `Contact ${id} was changed by another request at the same time; try again`,
-        409,
-      );
+      throw changedMeanwhile('Contact', id);
     }
     await record(trx, principal, 'updated', principal.orgId, current, updated);
     return updated;
@@ -343,11 +339,7 @@ export async function promoteContact(
         contactPoints(promoted.fields, blocklist),
       ))
     ) {
-      throw new AppError(
-        ErrorCode.conflict,
-        `Contact ${id} was changed by another request at the same time; try again`,
-        409,
-      );
+      throw changedMeanwhile('Contact', id);
     }
     await record(trx, principal, 'updated', principal.orgId, current, promoted);
     return promoted;

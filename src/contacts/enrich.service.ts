@@ -6,12 +6,11 @@ import { findDivision } from '../divisions/division.repository.js';
 import { loadBlocklist } from '../settings/org-settings.repository.js';
 import { newId } from '../common/ids.js';
 import { nowIso } from '../common/time.js';
-import { AppError, badRequest, conflict, notFound } from '../errors/app-error.js';
-import { ErrorCode } from '../errors/error-codes.js';
+import { badRequest, changedMeanwhile, conflict, notFound } from '../errors/app-error.js';
 import { recordChange } from '../events/change.repository.js';
 import { contactTopic } from '../events/change.js';
 import { mergeWithin } from '../merge/merge.service.js';
-import { insertFreeClaims } from './claim.repository.js';
+import { claimFreeIdentifiers } from './claim.repository.js';
 import { insertContact, updateContact as updateContactRow } from './contact.repository.js';
 import { contactPoints } from './contact-points.js';
 import { normalizeContactFields, type ContactInput } from './contact-validation.js';
@@ -23,7 +22,7 @@ import {
   type Identifier,
   type IdentifierInput,
 } from './identifier.service.js';
-import { requestedDivisionId, toContactView, UNASSIGNED, type Contact } from './contact.js';
+import { requestedDivisionId, toContactView, type Contact } from './contact.js';
 import {
   checkAction,
   checkFieldRules,
@@ -148,27 +147,6 @@ export async function enrichContact(
   return inTransaction(db, options.dryRun === true, run);
 }
 
-async function claimFree(
-  trx: Kysely<DB>,
-  contact: Contact,
-  identifiers: readonly Identifier[],
-): Promise<void> {
-  const at = nowIso();
-  await insertFreeClaims(
-    trx,
-    identifiers.map((i) => ({
-      orgId: contact.orgId,
-      entityType: 'contact' as const,
-      divisionKey: contact.divisionId ?? UNASSIGNED,
-      type: i.type,
-      sourceKey: i.sourceKey,
-      value: i.value,
-      entityId: contact.id,
-      createdAt: at,
-    })),
-  );
-}
-
 async function create(
   trx: Kysely<DB>,
   principal: Principal,
@@ -197,7 +175,12 @@ async function create(
     contact,
     contactPoints(fields, await loadBlocklist(trx, principal.orgId)),
   );
-  await claimFree(trx, contact, identifiers);
+  await claimFreeIdentifiers(
+    trx,
+    { ...contact, entityType: 'contact' },
+    identifiers,
+    contact.createDate,
+  );
   await recordChange(trx, {
     orgId: principal.orgId,
     topic: contactTopic(contact.id),
@@ -241,12 +224,13 @@ async function update(
   };
   const blocklist = await loadBlocklist(trx, principal.orgId);
   if (!(await updateContactRow(trx, updated, current.version, contactPoints(fields, blocklist))))
-    throw new AppError(
-      ErrorCode.conflict,
-      `Contact ${current.id} was changed by another request at the same time; try again`,
-      409,
-    );
-  await claimFree(trx, updated, identifiers);
+    throw changedMeanwhile('Contact', current.id);
+  await claimFreeIdentifiers(
+    trx,
+    { ...updated, entityType: 'contact' },
+    identifiers,
+    updated.modifyDate,
+  );
   await recordChange(trx, {
     orgId: principal.orgId,
     topic: contactTopic(current.id),

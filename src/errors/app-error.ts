@@ -40,6 +40,11 @@ export function conflict(message: string, details: ErrorDetail[] = []): AppError
   return new AppError(ErrorCode.conflict, message, 409, details);
 }
 
+/** A write that lost the race for a record another request changed first: 409, try again. */
+export function changedMeanwhile(entity: 'Contact' | 'Organization', id: string): AppError {
+  return conflict(`${entity} ${id} was changed by another request at the same time; try again`);
+}
+
 export function missingPermissions(permissions: readonly string[]): AppError {
   return new AppError(
     ErrorCode.missingPermissions,

@@ -15,12 +15,11 @@ import {
   ORGANIZATION_ENRICH_SHAPE,
   type FieldRulesInput,
 } from '../common/enrich.js';
-import { AppError, badRequest, conflict, notFound } from '../errors/app-error.js';
-import { ErrorCode } from '../errors/error-codes.js';
+import { badRequest, changedMeanwhile, conflict, notFound } from '../errors/app-error.js';
 import { recordChange } from '../events/change.repository.js';
-import { insertFreeClaims } from '../contacts/claim.repository.js';
+import { claimFreeIdentifiers } from '../contacts/claim.repository.js';
 import type { Identifier, IdentifierInput } from '../contacts/identifier.service.js';
-import { requestedDivisionId, UNASSIGNED } from '../contacts/contact.js';
+import { requestedDivisionId } from '../contacts/contact.js';
 import { DEFAULT_COUNTRY } from '../contacts/phone.js';
 import {
   insertOrganization,
@@ -112,7 +111,12 @@ export async function enrichOrganization(
         modifyDate: at,
       };
       await insertOrganization(trx, organization);
-      await claim(trx, organization, identifiers);
+      await claimFreeIdentifiers(
+        trx,
+        { ...organization, entityType: 'organization' },
+        identifiers,
+        at,
+      );
       await record(trx, principal, null, organization);
       return { organization, created: true };
     }
@@ -144,36 +148,16 @@ export async function enrichOrganization(
       modifyDate: nowIso(),
     };
     if (!(await updateOrganizationRow(trx, updated, current.version)))
-      throw new AppError(
-        ErrorCode.conflict,
-        `Organization ${current.id} was changed by another request at the same time; try again`,
-        409,
-      );
-    await claim(trx, updated, foundBy);
+      throw changedMeanwhile('Organization', current.id);
+    await claimFreeIdentifiers(
+      trx,
+      { ...updated, entityType: 'organization' },
+      foundBy,
+      updated.modifyDate,
+    );
     await record(trx, principal, current, updated);
     return { organization: updated, created: false };
   });
-}
-
-async function claim(
-  trx: Kysely<DB>,
-  organization: Organization,
-  identifiers: readonly Identifier[],
-): Promise<void> {
-  const at = nowIso();
-  await insertFreeClaims(
-    trx,
-    identifiers.map((i) => ({
-      orgId: organization.orgId,
-      entityType: 'organization' as const,
-      divisionKey: organization.divisionId ?? UNASSIGNED,
-      type: i.type,
-      sourceKey: i.sourceKey,
-      value: i.value,
-      entityId: organization.id,
-      createdAt: at,
-    })),
-  );
 }
 
 async function record(

@@ -15,7 +15,7 @@ import { newId } from '../common/ids.js';
 import { nowIso } from '../common/time.js';
 import { checkPage, type PageRequest } from '../common/paging.js';
 import { checkScanLimit, scanFilter, scanPage, type ScanRequest } from '../common/scan.js';
-import { AppError, badRequest, notFound } from '../errors/app-error.js';
+import { AppError, badRequest, changedMeanwhile, notFound } from '../errors/app-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { recordChange } from '../events/change.repository.js';
 import { contactTopic, type ChangeKind } from '../events/change.js';
@@ -173,11 +173,7 @@ async function writeFields(
       modifyDate: nowIso(),
     };
     if (!(await updateOrganizationRow(trx, updated, current.version))) {
-      throw new AppError(
-        ErrorCode.conflict,
-        `Organization ${id} was changed by another request at the same time; try again`,
-        409,
-      );
+      throw changedMeanwhile('Organization', id);
     }
     await record(trx, principal, 'updated', current, updated);
     return updated;
