@@ -64,16 +64,33 @@ export interface MergeOutcome {
   readonly dryRun: boolean;
 }
 
-/** Every contact of the tree under `rootId` (the root first), following the merges that made them. */
-async function subtree(db: Kysely<DB>, orgId: string, rootId: string): Promise<string[]> {
-  const all = [rootId];
-  let frontier = [rootId];
-  while (frontier.length > 0 && all.length <= MAX_MERGE_SET) {
-    const merges = await findMerges(db, orgId, frontier);
-    frontier = [...merges.values()].flatMap((m) => [...m.inputIds]);
-    all.push(...frontier);
+/**
+ * Every contact of the trees under `rootIds` (each root first), following the merges that made
+ * them: one query a level of the trees, whatever their number.
+ */
+async function subtrees(
+  db: Kysely<DB>,
+  orgId: string,
+  rootIds: readonly string[],
+): Promise<Map<string, string[]>> {
+  const trees = new Map(rootIds.map((id) => [id, [id]]));
+  let frontier = rootIds.map((id) => ({ id, root: id }));
+  for (let level = 0; frontier.length > 0 && level < MAX_MERGE_SET; level += 1) {
+    const merges = await findMerges(
+      db,
+      orgId,
+      frontier.map((f) => f.id),
+    );
+    frontier = frontier.flatMap(({ id, root }) =>
+      (merges.get(id)?.inputIds ?? []).map((input) => ({ id: input, root })),
+    );
+    for (const { id, root } of frontier) trees.get(root)?.push(id);
   }
-  return all;
+  return trees;
+}
+
+async function subtree(db: Kysely<DB>, orgId: string, rootId: string): Promise<string[]> {
+  return (await subtrees(db, orgId, [rootId])).get(rootId) ?? [rootId];
 }
 
 /** The head of the tree a contact belongs to: itself unless it was merged away. */
@@ -105,13 +122,16 @@ export async function mergeLinksOf(
     orgId,
     involved.map((c) => c.id),
   );
-  for (const contact of involved) {
+  const parts = involved.filter((c) => merges.has(c.id) || c.mergedTo !== undefined);
+  const heads = new Map<string, string>();
+  for (const contact of parts) heads.set(contact.id, (await headOf(db, contact)).id);
+  const trees = await subtrees(db, orgId, [...new Set(heads.values())]);
+  for (const contact of parts) {
+    const head = heads.get(contact.id) as string;
     const made = merges.get(contact.id);
-    if (made === undefined && contact.mergedTo === undefined) continue;
-    const head = await headOf(db, contact);
     links.set(contact.id, {
-      canonicalContactId: head.id,
-      mergeSet: await subtree(db, orgId, head.id),
+      canonicalContactId: head,
+      mergeSet: trees.get(head) ?? [head],
       mergedFrom: made?.inputIds ?? [],
       ...(contact.mergedTo === undefined ? {} : { mergedTo: contact.mergedTo }),
     });
