@@ -25,6 +25,10 @@ interface Bench {
 }
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
+  duplicates: async () => ({
+    description: 'duplicate-detection scan of 1,000,000 contacts: seconds, precision and recall',
+    run: (await import('./duplicates.js')).run,
+  }),
   merge: async () => ({
     description: 'merge and unmerge latency of two contacts with 100 interactions each',
     run: (await import('./merge.js')).run,

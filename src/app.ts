@@ -20,6 +20,7 @@ import { clientRoutes } from './clients/client.routes.js';
 import { userRoutes } from './users/user.routes.js';
 import { contactRoutes } from './contacts/contact.routes.js';
 import { mergeRoutes } from './merge/merge.routes.js';
+import { duplicatesRoutes } from './duplicates/duplicates.routes.js';
 import { contactBulkRoutes } from './contacts/contact-bulk.routes.js';
 import { externalSourceRoutes } from './external-sources/external-source.routes.js';
 import { settingsRoutes } from './settings/settings.routes.js';
@@ -139,6 +140,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(contactRoutes({ db }));
   await app.register(contactBulkRoutes({ db }));
   await app.register(mergeRoutes({ db }));
+  await app.register(duplicatesRoutes({ db }));
   await app.register(externalSourceRoutes({ db }));
   await app.register(settingsRoutes({ db }));
   await app.register(organizationRoutes({ db }));

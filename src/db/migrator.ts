@@ -7,6 +7,7 @@ import * as rankedSearchIndexes from './migrations/2026-12-01-0004-ranked-search
 import * as identityResolution from './migrations/2026-12-01-0005-identity-resolution.js';
 import * as eventsOutboxOnly from './migrations/2026-12-02-0006-events-outbox-only.js';
 import * as merges from './migrations/2026-12-02-0007-merges.js';
+import * as clusterScans from './migrations/2026-12-02-0008-cluster-scans.js';
 
 interface DialectMigration {
   up(db: Kysely<any>, dialect: DialectName): Promise<void>;
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-12-01-0005-identity-resolution': identityResolution,
   '2026-12-02-0006-events-outbox-only': eventsOutboxOnly,
   '2026-12-02-0007-merges': merges,
+  '2026-12-02-0008-cluster-scans': clusterScans,
 };
 
 async function migrator(db: Kysely<any>, dialect: DialectName): Promise<Migrator> {

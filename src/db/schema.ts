@@ -303,6 +303,53 @@ export interface ResolutionReviewTable {
   resolved_at: string | null;
 }
 
+/** A duplicate-detection scan (Genesys `ClusterScan`). */
+export interface ClusterScanTable {
+  org_id: string;
+  id: string;
+  /** `running`, `completed` or `failed`. */
+  status: string;
+  /** 0 to 1. */
+  progress: number;
+  principal_type: string;
+  principal_id: string;
+  /** JSON: the read filter (divisions) of the principal who started the scan. */
+  read_filter: string;
+  /** JSON: the scan's statistics, once completed. */
+  statistics: string | null;
+  error: string | null;
+  started_at: string;
+  /** Written with every progress report: a running scan not updated for long was abandoned. */
+  updated_at: string;
+  completed_at: string | null;
+}
+
+/** A cluster of likely duplicates that a scan found, all in one division. */
+export interface ClusterTable {
+  org_id: string;
+  scan_id: string;
+  id: string;
+  division_id: string | null;
+  score: number;
+  /** JSON array of the reasons (signal, value, contacts). */
+  reasons: string;
+  /** `Pending`, `Merged` or `Failed`. */
+  merge_status: string;
+  /** JSON `{code, message}` of the last failed merge. */
+  merge_error: string | null;
+  merged_contact_id: string | null;
+  merged_at: string | null;
+  created_at: string;
+}
+
+/** A contact of a cluster: at most one cluster per contact and scan. */
+export interface ClusterMemberTable {
+  org_id: string;
+  scan_id: string;
+  contact_id: string;
+  cluster_id: string;
+}
+
 export interface DB {
   orgs: OrgTable;
   divisions: DivisionTable;
@@ -326,4 +373,7 @@ export interface DB {
   resolution_reviews: ResolutionReviewTable;
   contact_merges: ContactMergeTable;
   contact_moves: ContactMoveTable;
+  cluster_scans: ClusterScanTable;
+  clusters: ClusterTable;
+  cluster_members: ClusterMemberTable;
 }

@@ -13,6 +13,7 @@ const RANKED_SEARCH_INDEXES = '2026-12-01-0004-ranked-search-indexes';
 const IDENTITY_RESOLUTION = '2026-12-01-0005-identity-resolution';
 const EVENTS_OUTBOX_ONLY = '2026-12-02-0006-events-outbox-only';
 const MERGES = '2026-12-02-0007-merges';
+const CLUSTER_SCANS = '2026-12-02-0008-cluster-scans';
 /** Every migration, oldest first. */
 const MIGRATIONS = [
   FOUNDATION,
@@ -22,12 +23,16 @@ const MIGRATIONS = [
   IDENTITY_RESOLUTION,
   EVENTS_OUTBOX_ONLY,
   MERGES,
+  CLUSTER_SCANS,
 ];
 
 const APP_TABLES = [
   'audit_log',
   'claims',
   'clients',
+  'cluster_members',
+  'cluster_scans',
+  'clusters',
   'contact_merges',
   'contact_moves',
   'contact_points',
