@@ -501,6 +501,76 @@ for (const dialect of DIALECTS) {
       expect(bulk.results?.[1]).toMatchObject({ success: false, status: 409 });
     });
 
+    it('reads a merge set through the SDK: notes with mergeset, journey with includeMerged, bulk unresolved', async () => {
+      const api = await signIn();
+      const first = await api.postExternalcontactsContacts({
+        firstName: 'Journey',
+        lastName: 'One',
+      });
+      const second = await api.postExternalcontactsContacts({
+        firstName: 'Journey',
+        cellPhone: { display: '+1 317 555 0550' },
+      });
+      await api.postExternalcontactsContactNotes(first.id!, {
+        noteText: 'before the merge',
+      } as unknown as Parameters<Api['postExternalcontactsContactNotes']>[1]);
+      // Identity resolution has no SDK call: the interaction is sent as an integration would.
+      const { accessToken } = await client.loginClientCredentialsGrant(ADMIN_ID, ADMIN_SECRET);
+      const resolved = await fetch(
+        `http://127.0.0.1:${port}/api/v2/externalcontacts/identityresolution/interactions`,
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${accessToken}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({
+            channel: 'voice',
+            identifiers: [{ type: 'Phone', value: '+13175550550' }],
+          }),
+        },
+      );
+      expect(resolved.status).toBe(200);
+      const merged = await api.postExternalcontactsContactsMerge({
+        contactIds: [first.id!, second.id!],
+      });
+      const notes = await api.getExternalcontactsContactNotes(merged.id!, { expand: ['mergeset'] });
+      expect(notes.entities?.map((n) => n.noteText)).toEqual(['before the merge']);
+      const own = await api.getExternalcontactsContactNotes(merged.id!);
+      expect(own.entities ?? []).toEqual([]);
+      const sessions = await api.getExternalcontactsContactJourneySessions(merged.id!, {
+        includeMerged: true,
+      });
+      expect(sessions.entities).toHaveLength(1);
+      const unresolved = await api.postExternalcontactsBulkContactsUnresolved({
+        entities: [{ id: first.id! }, { id: second.id! }],
+      });
+      expect(unresolved.results?.map((r) => r.entity?.id)).toEqual([first.id, second.id]);
+      expect(unresolved.results?.map((r) => r.entity?.mergedTo?.id)).toEqual([
+        merged.id,
+        merged.id,
+      ]);
+    });
+
+    it('enriches an external organization with postExternalcontactsOrganizationsEnrich', async () => {
+      const api = await signIn();
+      const source = await api.postExternalcontactsExternalsources({ name: unique('Org CRM') });
+      const request = {
+        action: 'Upsert',
+        matchingIdentifiers: [
+          { type: 'ExternalId', value: unique('acct'), externalSource: { id: source.id! } },
+        ],
+        externalOrganization: { name: 'Enriched Ltd', industry: 'Rope' },
+      } as unknown as Parameters<Api['postExternalcontactsOrganizationsEnrich']>[0];
+      const made = await api.postExternalcontactsOrganizationsEnrich(request);
+      expect(made).toMatchObject({ name: 'Enriched Ltd', industry: 'Rope' });
+      const again = await api.postExternalcontactsOrganizationsEnrich({
+        ...request,
+        externalOrganization: { name: 'Enriched Ltd', companyType: 'Supplier' },
+      });
+      expect(again).toMatchObject({ id: made.id, industry: 'Rope', companyType: 'Supplier' });
+    });
+
     it('merges a source into a Curated target with the deprecated postExternalcontactsMergeContacts', async () => {
       const api = await signIn();
       const target = await api.postExternalcontactsContacts({ firstName: 'Target', title: 'Kept' });
