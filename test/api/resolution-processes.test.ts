@@ -53,6 +53,52 @@ for (const dialect of DIALECTS) {
   });
 }
 
+describe('kith sweep beside a busy server on one SQLite file', () => {
+  it(
+    'sweeps while the server writes, and neither fails',
+    async () => {
+      const store = await freshStore('sqlite');
+      stores.push(store);
+      const server = await serveWithAdmin(store.env, ADMIN.id, ADMIN.secret);
+      servers.push(server);
+      const token = await tokenFor(server.url, ADMIN.id, ADMIN.secret);
+      // Old interactions make contacts that a sweep as of now deletes.
+      let sent = 0;
+      const resolveOld = async () => {
+        sent += 1;
+        const res = await fetch(`${server.url}${RESOLVE}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            channel: 'voice',
+            identifiers: [{ type: 'Phone', value: `+1317555${String(1000 + sent).slice(-4)}` }],
+            occurredAt: '2020-01-01T00:00:00Z',
+          }),
+        });
+        return res.status;
+      };
+      let writing = true;
+      const statuses: number[] = [];
+      const writers = Array.from({ length: 8 }, async () => {
+        while (writing) statuses.push(await resolveOld());
+      });
+      const sweeps = [];
+      for (let k = 0; k < 4; k += 1) sweeps.push(await runKith(['sweep', '--json'], store.env));
+      writing = false;
+      await Promise.all(writers);
+      expect(sweeps.map((r) => [r.code, r.stderr])).toEqual(sweeps.map(() => [0, '']));
+      const swept = sweeps.map(
+        (r) => (JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { swept: number }).swept,
+      );
+      // The sweeps deleted contacts the server was making meanwhile.
+      expect(swept.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      expect(statuses.length).toBeGreaterThan(0);
+      expect(statuses.filter((st) => st !== 200)).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
 describe.skipIf(!DIALECTS.includes('postgres'))(
   'identity resolution across two processes (postgres)',
   () => {
