@@ -9,6 +9,7 @@ import { ErrorCode } from '../errors/error-codes.js';
 import { addSeconds, nowIso } from '../common/time.js';
 import { hashToken, newAccessToken, tokenOrgId, verifySecret } from './credentials.js';
 import { deleteToken, findLiveTokenSubject, insertToken } from './token.repository.js';
+import { authCacheOf } from './auth-cache.js';
 
 /** The answer of `POST /oauth/token`. */
 export interface TokenGrant {
@@ -93,6 +94,9 @@ export async function issueUserToken(
  * expired or revoked, or its subject is gone or inactive.
  */
 export async function authenticate(db: Kysely<DB>, token: string): Promise<Principal | undefined> {
+  const cache = authCacheOf(db);
+  const cached = cache?.get(token);
+  if (cached !== undefined) return cached.principal;
   const orgId = tokenOrgId(token);
   if (orgId === null) return undefined;
   const rows = await findLiveTokenSubject(db, orgId, hashToken(token), nowIso());
@@ -103,7 +107,7 @@ export async function authenticate(db: Kysely<DB>, token: string): Promise<Princ
       ? []
       : [rowToGrant({ role_id, division_id, permissions })],
   );
-  return {
+  const principal: Principal = {
     orgId,
     type: row.subject_type === 'client' ? 'client' : 'user',
     id: row.subject_id,
@@ -111,6 +115,8 @@ export async function authenticate(db: Kysely<DB>, token: string): Promise<Princ
     grants,
     rateLimitPerMinute: row.rate_limit_per_minute ?? undefined,
   };
+  cache?.set(token, principal, Date.parse(row.expires_at));
+  return principal;
 }
 
 /** Revokes one token (`DELETE /api/v2/tokens/me`). */

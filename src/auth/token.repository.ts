@@ -14,6 +14,8 @@ export interface TokenSubjectRow {
   name: string | null;
   state: string | null;
   rate_limit_per_minute: number | null;
+  /** When the token expires (ISO-8601). */
+  expires_at: string;
   /** The grant of this row; null for a subject holding none. */
   role_id: string | null;
   division_id: string | null;
@@ -59,6 +61,7 @@ export async function findLiveTokenSubject(
         eb.fn.coalesce('c.name', 'u.name').as('name'),
         eb.fn.coalesce('c.state', 'u.state').as('state'),
         'c.rate_limit_per_minute',
+        't.expires_at',
         'r.id as role_id',
         'g.division_id',
         'r.permissions',

@@ -1,3 +1,4 @@
+import { attachAuthCache, AuthWrites } from '../auth/auth-cache.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -150,9 +151,12 @@ export function openDatabase(options: DatabaseOptions): Database {
     });
     // An idle client that loses its server must not crash the process; the next query fails instead.
     pool.on('error', () => undefined);
+    const authWrites = new AuthWrites();
     const db = new Kysely<DB>({
       dialect: new PostgresDialect({ pool: preparingStatements(pool) }),
+      plugins: [authWrites],
     });
+    attachAuthCache(db, authWrites);
     return { db, dialect: 'postgres', destroy: () => db.destroy() };
   }
   const file = options.sqliteFile ?? ':memory:';
@@ -171,8 +175,11 @@ export function openDatabase(options: DatabaseOptions): Database {
   sqlite.pragma('wal_autocheckpoint = 10000');
   sqlite.pragma('temp_store = memory');
   sqlite.pragma('mmap_size = 4294967296');
+  const authWrites = new AuthWrites();
   const db = new Kysely<DB>({
     dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
+    plugins: [authWrites],
   });
+  attachAuthCache(db, authWrites);
   return { db, dialect: 'sqlite', destroy: () => db.destroy() };
 }

@@ -153,6 +153,27 @@ describe.skipIf(!DIALECTS.includes('postgres'))(
     );
 
     it(
+      'refuses on one server, within a second, a token revoked on the other',
+      async () => {
+        const [first, second] = await twoServers();
+        const token = await tokenFor(first.url, ADMIN.id, ADMIN.secret);
+        const home = () =>
+          fetch(`${second.url}/api/v2/authorization/divisions/home`, {
+            headers: { authorization: `Bearer ${token}` },
+          });
+        expect((await home()).status).toBe(200);
+        const revoked = await fetch(`${first.url}/api/v2/tokens/me`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${token}` },
+        });
+        expect(revoked.status).toBe(204);
+        await new Promise((resolve) => setTimeout(resolve, 1100));
+        expect((await home()).status).toBe(401);
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
       "applies a channel's settings changed on one server to the other within a second",
       async () => {
         const [first, second] = await twoServers();
