@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import { attachAuthCache, AuthWrites } from '../auth/auth-cache.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -52,6 +53,29 @@ const PG_TYPES = {
     }
   },
 };
+
+const CHECKPOINT_INTERVAL_MS = 1000;
+
+/**
+ * Starts the worker thread that checkpoints a SQLite file with its own connection. A checkpoint
+ * made in a commit blocked every request of the process for up to 0.8 s (bench/RESULTS.md).
+ */
+function startCheckpointer(file: string): Worker {
+  const worker = new Worker(new URL('../../bin/sqlite-checkpointer.js', import.meta.url), {
+    workerData: { file, intervalMs: CHECKPOINT_INTERVAL_MS },
+  });
+  // Checkpoints are an optimisation: a worker that fails leaves the automatic checkpoint to work.
+  worker.on('error', () => undefined);
+  worker.unref();
+  return worker;
+}
+
+async function stopCheckpointer(worker: Worker): Promise<void> {
+  const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.postMessage('stop');
+  await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 2000))]);
+  await worker.terminate();
+}
 
 /** How many prepared SQLite statements are kept for reuse, the least recently used going first. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -172,7 +196,11 @@ export function openDatabase(options: DatabaseOptions): Database {
   // Temporary B-trees (a lookup's ORDER BY) in memory, and the file read through mmap rather than
   // a read call a page: together +20% resolutions per second.
   sqlite.pragma('cache_size = -65536');
-  sqlite.pragma('wal_autocheckpoint = 10000');
+  // A file's checkpoints run in a worker thread (bin/sqlite-checkpointer.js) once a second; the
+  // automatic checkpoint stays as a backstop should the worker fall behind. In memory there is no
+  // log to copy.
+  const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file);
+  sqlite.pragma(`wal_autocheckpoint = ${checkpointer === undefined ? 10000 : 100000}`);
   sqlite.pragma('temp_store = memory');
   sqlite.pragma('mmap_size = 4294967296');
   const authWrites = new AuthWrites();
@@ -181,5 +209,12 @@ export function openDatabase(options: DatabaseOptions): Database {
     plugins: [authWrites],
   });
   attachAuthCache(db, authWrites);
-  return { db, dialect: 'sqlite', destroy: () => db.destroy() };
+  return {
+    db,
+    dialect: 'sqlite',
+    destroy: async () => {
+      if (checkpointer !== undefined) await stopCheckpointer(checkpointer);
+      await db.destroy();
+    },
+  };
 }
