@@ -129,7 +129,8 @@ export async function checkReferences(
   }
 }
 
-async function record(
+/** Records a change to a contact: its event and audit entry, in the caller's transaction. */
+export async function recordContactChange(
   db: Kysely<DB>,
   principal: Principal | null,
   kind: ChangeKind,
@@ -182,7 +183,7 @@ export async function createContact(
     await checkReferences(trx, principal, fields);
     const blocklist = await loadBlocklist(trx, principal.orgId);
     await insertContact(trx, contact, contactPoints(fields, blocklist));
-    await record(trx, principal, 'created', principal.orgId, null, contact);
+    await recordContactChange(trx, principal, 'created', principal.orgId, null, contact);
   });
   return contact;
 }
@@ -223,7 +224,7 @@ async function writeFields(
     ) {
       throw changedMeanwhile('Contact', id);
     }
-    await record(trx, principal, 'updated', principal.orgId, current, updated);
+    await recordContactChange(trx, principal, 'updated', principal.orgId, current, updated);
     return updated;
   });
 }
@@ -306,7 +307,7 @@ export async function deleteContact(
     await deleteClaimsOf(trx, principal.orgId, 'contact', id);
     await deleteContactRow(trx, principal.orgId, id);
     await deleteNotesOf(trx, principal.orgId, 'contact', id);
-    await record(trx, principal, 'deleted', principal.orgId, contact, null);
+    await recordContactChange(trx, principal, 'deleted', principal.orgId, contact, null);
   });
 }
 
@@ -341,7 +342,7 @@ export async function promoteContact(
     ) {
       throw changedMeanwhile('Contact', id);
     }
-    await record(trx, principal, 'updated', principal.orgId, current, promoted);
+    await recordContactChange(trx, principal, 'updated', principal.orgId, current, promoted);
     return promoted;
   });
 }

@@ -7,22 +7,25 @@ import { loadBlocklist } from '../settings/org-settings.repository.js';
 import { newId } from '../common/ids.js';
 import { nowIso } from '../common/time.js';
 import { badRequest, changedMeanwhile, conflict, notFound } from '../errors/app-error.js';
-import { recordChange } from '../events/change.repository.js';
-import { contactTopic } from '../events/change.js';
 import { mergeWithin } from '../merge/merge.service.js';
 import { claimFreeIdentifiers } from './claim.repository.js';
 import { insertContact, updateContact as updateContactRow } from './contact.repository.js';
 import { contactPoints } from './contact-points.js';
 import { normalizeContactFields, type ContactInput } from './contact-validation.js';
 import { DEFAULT_COUNTRY } from './phone.js';
-import { checkReferences, getContact, requireNotMerged } from './contact.service.js';
+import {
+  checkReferences,
+  getContact,
+  recordContactChange,
+  requireNotMerged,
+} from './contact.service.js';
 import {
   checkIdentifier,
   contactsByIdentifier,
   type Identifier,
   type IdentifierInput,
 } from './identifier.service.js';
-import { requestedDivisionId, toContactView, type Contact } from './contact.js';
+import { requestedDivisionId, type Contact } from './contact.js';
 import {
   checkAction,
   checkFieldRules,
@@ -181,17 +184,7 @@ async function create(
     identifiers,
     contact.createDate,
   );
-  await recordChange(trx, {
-    orgId: principal.orgId,
-    topic: contactTopic(contact.id),
-    kind: 'created',
-    entityType: 'contact',
-    entityId: contact.id,
-    divisionId,
-    principal,
-    before: null,
-    after: toContactView(contact),
-  });
+  await recordContactChange(trx, principal, 'created', principal.orgId, null, contact);
   return contact;
 }
 
@@ -231,16 +224,6 @@ async function update(
     identifiers,
     updated.modifyDate,
   );
-  await recordChange(trx, {
-    orgId: principal.orgId,
-    topic: contactTopic(current.id),
-    kind: 'updated',
-    entityType: 'contact',
-    entityId: current.id,
-    divisionId: current.divisionId,
-    principal,
-    before: toContactView(current),
-    after: toContactView(updated),
-  });
+  await recordContactChange(trx, principal, 'updated', principal.orgId, current, updated);
   return updated;
 }
