@@ -160,3 +160,17 @@ export async function moveInteractions(
     .where('id', 'in', ids)
     .execute();
 }
+
+export async function findInteraction(
+  db: Kysely<DB>,
+  orgId: string,
+  id: string,
+): Promise<Interaction | undefined> {
+  const row = await db
+    .selectFrom('interactions')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row && rowToInteraction(row);
+}

@@ -11,7 +11,7 @@ import { contactTopic } from '../events/change.js';
 import { contactReadFilter, getContact, VIEW } from '../contacts/contact.service.js';
 import { insertFreeClaims } from '../contacts/claim.repository.js';
 import { UNASSIGNED } from '../contacts/contact.js';
-import { reassignInteractions } from '../interactions/interaction.repository.js';
+import { findInteraction, reassignInteractions } from '../interactions/interaction.repository.js';
 import { checkInteractionPageSize } from '../interactions/interaction.service.js';
 import {
   closeReview,
@@ -133,8 +133,13 @@ export async function resolveReview(
         chosen.id,
         chosen.divisionId,
       );
-      // An external id's source is not kept on the review, so it cannot be claimed from here.
-      const claimable = review.matchedOn.type !== 'ExternalId';
+      // The identifier as the interaction carried it: an external id claims with its source.
+      const interaction = await findInteraction(trx, principal.orgId, review.interactionId);
+      const carried = interaction?.identifiers.find(
+        (i) => i.type === review.matchedOn.type && i.value === review.matchedOn.value,
+      );
+      const sourceKey = carried?.externalSourceId ?? '';
+      const claimable = review.matchedOn.type !== 'ExternalId' || sourceKey !== '';
       const claimed = !claimable
         ? []
         : await insertFreeClaims(trx, [
@@ -143,7 +148,7 @@ export async function resolveReview(
               entityType: 'contact',
               divisionKey: chosen.divisionId ?? UNASSIGNED,
               type: review.matchedOn.type,
-              sourceKey: '',
+              sourceKey,
               value: review.matchedOn.value,
               entityId: chosen.id,
               createdAt: at,

@@ -262,6 +262,28 @@ for (const dialect of DIALECTS) {
       expect(closed.entities.map((r) => r.id)).toContain(reviewId);
     });
 
+    it('choosing a candidate of an ambiguous external id claims it with its source', async () => {
+      const sourceId = await postExternalSource(kith, `crm-${freshPhone()}`);
+      const value = `cust-${freshPhone()}`;
+      const externalIds = [{ externalSource: { id: sourceId }, value }];
+      await postContact(kith, { firstName: 'Older', externalIds });
+      const newer = await postContact(kith, { firstName: 'Newer', externalIds });
+      const identifiers = [{ type: 'ExternalId', value, externalSource: { id: sourceId } }];
+      const result = await resolve(kith, { channel: 'openmessaging', identifiers });
+      expect(result.outcome).toBe('ambiguous');
+      const resolved = ok<{ resolution: { claimed: boolean } }>(
+        await kith.request('POST', `${REVIEWS}/${result.review?.id as string}/resolve`, {
+          body: { action: 'choose', contactId: newer.id },
+        }),
+      );
+      expect(resolved.resolution.claimed).toBe(true);
+      expect(await resolve(kith, { channel: 'openmessaging', identifiers })).toMatchObject({
+        outcome: 'linked',
+        contact: { id: newer.id },
+        matchedOn: { via: 'claim' },
+      });
+    });
+
     it('resolves a review by merging its candidates into one Canonical contact', async () => {
       const phone = freshPhone();
       const first = await postContact(kith, { firstName: 'Twin', homePhone: { display: phone } });
