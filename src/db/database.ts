@@ -73,8 +73,10 @@ function startCheckpointer(file: string): Worker {
 async function stopCheckpointer(worker: Worker): Promise<void> {
   const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   worker.postMessage('stop');
-  // A worker that does not answer within 2 s is stopped anyway; the wait holds nothing open.
-  await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+  // A worker that does not answer within 2 s is stopped anyway; once it has, the wait ends.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([ended, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+  clearTimeout(timer);
   await worker.terminate();
 }
 
