@@ -163,11 +163,33 @@ export async function createContact(
   input: ContactInput,
 ): Promise<Contact> {
   const divisionId = requestedDivisionId(input.division as { id?: string } | undefined) ?? null;
-  if (divisionId !== null && !(await findDivision(db, principal.orgId, divisionId))) {
+  return db
+    .transaction()
+    .execute((trx) =>
+      insertCuratedContact(trx, principal, divisionId, ADD, () =>
+        normalizeContactFields(input, DEFAULT_COUNTRY),
+      ),
+    );
+}
+
+/**
+ * Makes a Curated contact in a division, inside the caller's transaction: the division must
+ * exist and the principal hold `permission` on it; the fields' references are checked, the
+ * contact points indexed and the change recorded.
+ * @throws AppError 400 for an unknown division or reference, 403 without the permission.
+ */
+export async function insertCuratedContact(
+  trx: Kysely<DB>,
+  principal: Principal,
+  divisionId: string | null,
+  permission: string,
+  makeFields: () => ContactFields,
+): Promise<Contact> {
+  if (divisionId !== null && !(await findDivision(trx, principal.orgId, divisionId)))
     throw badRequest(`Division ${divisionId} does not exist`, 'division.id');
-  }
-  requireAccess(principal, ADD, divisionId);
-  const fields = normalizeContactFields(input, DEFAULT_COUNTRY);
+  requireAccess(principal, permission, divisionId);
+  const fields = makeFields();
+  await checkReferences(trx, principal, fields);
   const now = nowIso();
   const contact: Contact = {
     id: newId(),
@@ -179,12 +201,9 @@ export async function createContact(
     createDate: now,
     modifyDate: now,
   };
-  await db.transaction().execute(async (trx) => {
-    await checkReferences(trx, principal, fields);
-    const blocklist = await loadBlocklist(trx, principal.orgId);
-    await insertContact(trx, contact, contactPoints(fields, blocklist));
-    await recordContactChange(trx, principal, 'created', principal.orgId, null, contact);
-  });
+  const blocklist = await loadBlocklist(trx, principal.orgId);
+  await insertContact(trx, contact, contactPoints(fields, blocklist));
+  await recordContactChange(trx, principal, 'created', principal.orgId, null, contact);
   return contact;
 }
 

@@ -2,20 +2,19 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import type { Principal } from '../authorization/access.js';
 import { requireAccess } from '../authorization/guard.js';
-import { findDivision } from '../divisions/division.repository.js';
 import { loadBlocklist } from '../settings/org-settings.repository.js';
-import { newId } from '../common/ids.js';
 import { nowIso } from '../common/time.js';
 import { badRequest, changedMeanwhile, conflict, notFound } from '../errors/app-error.js';
 import { mergeWithin } from '../merge/merge.service.js';
 import { claimFreeIdentifiers } from './claim.repository.js';
-import { insertContact, updateContact as updateContactRow } from './contact.repository.js';
+import { updateContact as updateContactRow } from './contact.repository.js';
 import { contactPoints } from './contact-points.js';
 import { normalizeContactFields, type ContactInput } from './contact-validation.js';
 import { DEFAULT_COUNTRY } from './phone.js';
 import {
   checkReferences,
   getContact,
+  insertCuratedContact,
   recordContactChange,
   requireNotMerged,
 } from './contact.service.js';
@@ -157,26 +156,12 @@ async function create(
   fields: Contact['fields'],
   identifiers: readonly Identifier[],
 ): Promise<Contact> {
-  const divisionId = requestedDivisionId(request.division) ?? null;
-  if (divisionId !== null && !(await findDivision(trx, principal.orgId, divisionId)))
-    throw badRequest(`Division ${divisionId} does not exist`, 'division.id');
-  requireAccess(principal, ENRICH, divisionId);
-  await checkReferences(trx, principal, fields);
-  const at = nowIso();
-  const contact: Contact = {
-    id: newId(),
-    orgId: principal.orgId,
-    divisionId,
-    type: 'Curated',
-    fields,
-    version: 1,
-    createDate: at,
-    modifyDate: at,
-  };
-  await insertContact(
+  const contact = await insertCuratedContact(
     trx,
-    contact,
-    contactPoints(fields, await loadBlocklist(trx, principal.orgId)),
+    principal,
+    requestedDivisionId(request.division) ?? null,
+    ENRICH,
+    () => fields,
   );
   await claimFreeIdentifiers(
     trx,
@@ -184,7 +169,6 @@ async function create(
     identifiers,
     contact.createDate,
   );
-  await recordContactChange(trx, principal, 'created', principal.orgId, null, contact);
   return contact;
 }
 

@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import type { Principal } from '../authorization/access.js';
+import { canAccess, type Principal } from '../authorization/access.js';
 import { requireAccess } from '../authorization/guard.js';
 import { newId } from '../common/ids.js';
 import { nowIso } from '../common/time.js';
-import { AppError, badRequest, conflict } from '../errors/app-error.js';
+import { AppError, badRequest, conflict, notFound } from '../errors/app-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { recordChanges } from '../events/change.repository.js';
 import { contactTopic, type Change } from '../events/change.js';
@@ -18,13 +18,14 @@ import {
 import {
   deleteContactRow,
   findContact,
+  findContacts,
   insertContact,
   unmarkMerged,
 } from '../contacts/contact.repository.js';
 import { contactPoints } from '../contacts/contact-points.js';
 import { normalizeContactFields, type ContactInput } from '../contacts/contact-validation.js';
 import { DEFAULT_COUNTRY } from '../contacts/phone.js';
-import { checkReferences, getContact } from '../contacts/contact.service.js';
+import { checkReferences, getContact, VIEW } from '../contacts/contact.service.js';
 import {
   toContactView,
   type Contact,
@@ -217,8 +218,14 @@ export async function mergeWithin(
   override: ContactFields,
   dryRun: boolean,
 ): Promise<MergeOutcome> {
-  const inputs: Contact[] = [];
-  for (const id of ids) inputs.push(await getContact(trx, principal, id));
+  const found = new Map((await findContacts(trx, principal.orgId, ids)).map((c) => [c.id, c]));
+  const inputs = ids.map((id) => {
+    const contact = found.get(id);
+    // One the principal cannot see answers 404 like a missing one, as getContact does.
+    if (contact === undefined || !canAccess(principal, VIEW, contact.divisionId))
+      throw notFound('External contact', id);
+    return contact;
+  });
   const problem = mergeProblem(inputs);
   if (problem !== null) throw badRequest(problem.message, problem.field);
   const divisionId = (inputs[0] as Contact).divisionId;
@@ -401,12 +408,12 @@ export async function unmergeContact(
 
     if (!(await deleteMerge(trx, orgId, id)))
       throw conflict(`Contact ${id} was unmerged by another request at the same time`);
-    const inputs: Contact[] = [];
-    for (const inputId of merge.inputIds) {
-      const input = await findContact(trx, orgId, inputId);
+    const stored = new Map((await findContacts(trx, orgId, merge.inputIds)).map((c) => [c.id, c]));
+    const inputs = merge.inputIds.map((inputId) => {
+      const input = stored.get(inputId);
       if (input === undefined) throw new Error(`merge of ${id}: input ${inputId} is missing`);
-      inputs.push(input);
-    }
+      return input;
+    });
     await deleteClaimsOf(trx, orgId, 'contact', id);
     await insertFreeClaims(trx, Object.values(merge.inputClaims).flat());
     const blocklist = await loadBlocklist(trx, orgId);
