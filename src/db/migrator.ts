@@ -8,6 +8,7 @@ import * as identityResolution from './migrations/2026-12-01-0005-identity-resol
 import * as eventsOutboxOnly from './migrations/2026-12-02-0006-events-outbox-only.js';
 import * as merges from './migrations/2026-12-02-0007-merges.js';
 import * as clusterScans from './migrations/2026-12-02-0008-cluster-scans.js';
+import * as importSettings from './migrations/2026-12-02-0010-import-settings.js';
 
 interface DialectMigration {
   up(db: Kysely<any>, dialect: DialectName): Promise<void>;
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-12-02-0006-events-outbox-only': eventsOutboxOnly,
   '2026-12-02-0007-merges': merges,
   '2026-12-02-0008-cluster-scans': clusterScans,
+  '2026-12-02-0010-import-settings': importSettings,
 };
 
 async function migrator(db: Kysely<any>, dialect: DialectName): Promise<Migrator> {

@@ -350,6 +350,36 @@ export interface ClusterMemberTable {
   cluster_id: string;
 }
 
+/** How an import matches and merges contacts (Genesys `ContactImportSettings`). */
+export interface ImportSettingsTable {
+  org_id: string;
+  id: string;
+  name: string;
+  /** The name in lower case: names are unique per organization in any case. */
+  name_key: string;
+  /** JSON array of `ExternalId`, `Email`, `Phone`, in the order they are tried. */
+  matching_criteria: string;
+  /** 1: merge and update all matched contacts; 0: update the first matched contact only. */
+  merge_contacts: number;
+  external_source_id: string;
+  /** JSON array of `{name, included}`. */
+  import_fields: string;
+  created_at: string;
+  modified_at: string;
+}
+
+/** How the columns of a CSV file map to fields (Genesys `CsvSettings`). */
+export interface ImportCsvSettingsTable {
+  org_id: string;
+  id: string;
+  /** The import settings these CSV settings go with, if any. */
+  external_settings_id: string | null;
+  /** JSON array of `{sourceField, targetField}`. */
+  mappings: string;
+  created_at: string;
+  modified_at: string;
+}
+
 export interface DB {
   orgs: OrgTable;
   divisions: DivisionTable;
@@ -376,4 +406,6 @@ export interface DB {
   cluster_scans: ClusterScanTable;
   clusters: ClusterTable;
   cluster_members: ClusterMemberTable;
+  import_settings: ImportSettingsTable;
+  import_csv_settings: ImportCsvSettingsTable;
 }
