@@ -36,6 +36,7 @@ import { resolutionRoutes } from './resolution/resolution.routes.js';
 import { Resolver } from './resolution/resolution.service.js';
 import { interactionRoutes } from './interactions/interaction.routes.js';
 import { retentionRoutes } from './retention/retention.routes.js';
+import { importSettingsRoutes } from './imports/import-settings.routes.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -152,5 +153,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(resolutionRoutes({ db, resolver: new Resolver(db), metrics }));
   await app.register(interactionRoutes({ db }));
   await app.register(retentionRoutes({ db }));
+  await app.register(importSettingsRoutes({ db }));
   return app;
 }
