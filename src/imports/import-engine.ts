@@ -1,0 +1,743 @@
+import path from 'node:path';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { insertRows } from '../db/compiled.js';
+import { newId } from '../common/ids.js';
+import { addSeconds, nowIso } from '../common/time.js';
+import { AppError } from '../errors/app-error.js';
+import type { Principal } from '../authorization/access.js';
+import type { RowInput } from '../csv/columns.js';
+import type { Contact, ContactFields } from '../contacts/contact.js';
+import { contactPoints, externalIdPointValue } from '../contacts/contact-points.js';
+import { normalizeContactFields } from '../contacts/contact-validation.js';
+import { contactToRow, findContacts, updateContact } from '../contacts/contact.repository.js';
+import { recordContactChange } from '../contacts/contact.service.js';
+import { insertFreeClaims } from '../contacts/claim.repository.js';
+import { loadBlocklist } from '../settings/org-settings.repository.js';
+import { recordChanges } from '../events/change.repository.js';
+import { contactTopic, type Change } from '../events/change.js';
+import { UNASSIGNED, searchKey, toContactView } from '../contacts/contact.js';
+import { normalizeOrganizationFields } from '../organizations/organization-validation.js';
+import type { Organization, OrganizationFields } from '../organizations/organization.js';
+import { organizationTopic, toOrganizationView } from '../organizations/organization.js';
+import {
+  findOrganizations,
+  insertOrganization,
+  updateOrganization,
+} from '../organizations/organization.repository.js';
+import { findExternalSource } from '../external-sources/external-source.repository.js';
+import { findImportSettings } from './import-settings.repository.js';
+import type { ImportSettings, MatchingCriterion } from './import-settings.js';
+import { CsvFileError, inspectCsv, readCsvRecords, type CsvRecord } from './csv-file.js';
+import {
+  hasContactFields,
+  mapColumns,
+  mergeImportedFields,
+  mergeImportedOrganization,
+  rowFingerprint,
+  rowInput,
+  type MappedColumn,
+} from './import-rows.js';
+import {
+  findFingerprints,
+  findJob,
+  findUpload,
+  insertFailures,
+  saveCheckpoint,
+  saveFingerprints,
+  updateJobState,
+  type ImportFailure,
+} from './import-job.repository.js';
+import type { ImportJob, JobCounts } from './import-job.js';
+import { ImportCustomFields } from './import-schemas.js';
+import { findContactIdsByPoints, findOrganizationsByKeys } from './import-match.repository.js';
+
+/*
+ * The import engine (SPEC §8): reads a job's file from its checkpoint in batches and commits each
+ * batch — contacts, organizations, events, failures and the new checkpoint — in one transaction,
+ * so a job killed at any moment resumes from the last commit with nothing lost or doubled.
+ */
+
+/** How long a job's claim holds without a heartbeat; each batch commit renews it. */
+export const LEASE_SECONDS = 30;
+export const BATCH_SIZE = 2000;
+
+/** Why a run stopped early: the job was cancelled, or another process took it over. */
+class Stopped extends Error {}
+
+export interface RunOptions {
+  /** The data directory, against which an upload's relative path is resolved. */
+  readonly dataDir: string;
+  /** The lease owner this process runs jobs as. */
+  readonly owner: string;
+  /** Called after each committed batch. */
+  readonly onProgress?: (job: ImportJob, bytes: number) => void;
+  readonly batchSize?: number;
+  /** Asked after each batch: true hands the job back (the process is stopping) to resume later. */
+  readonly shouldStop?: () => boolean;
+}
+
+/** The principal events are recorded for: the one who started the job. */
+function jobPrincipal(job: ImportJob): Principal {
+  return { orgId: job.orgId, type: job.principal.type, id: job.principal.id, name: '', grants: [] };
+}
+
+interface Context {
+  readonly job: ImportJob;
+  readonly settings: ImportSettings;
+  readonly columns: readonly MappedColumn[];
+  readonly header: readonly string[];
+  readonly blocklist: readonly string[];
+  readonly scope: string;
+  readonly principal: Principal;
+  readonly dryRun: boolean;
+  readonly customFields: ImportCustomFields;
+}
+
+/** A row made ready: its contact fields and organization, or why it cannot be imported. */
+interface PreparedRow {
+  readonly record: CsvRecord;
+  readonly fingerprint: string;
+  readonly input: RowInput;
+  contact: ContactFields | null;
+  readonly organization: Partial<OrganizationFields> | null;
+  readonly organizationName: string | null;
+}
+
+function failure(record: CsvRecord, reason: string): ImportFailure {
+  return { line: record.line, reason, cells: record.cells };
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof AppError) return error.message;
+  throw error;
+}
+
+/** Reads one row: its cells through the mapping, then the API's own validation. */
+function prepareRow(ctx: Context, record: CsvRecord): PreparedRow | ImportFailure {
+  const { header, columns, settings, job } = ctx;
+  if (record.cells.length !== header.length) {
+    return failure(
+      record,
+      `the row has ${record.cells.length} cells and the header ${header.length}: a separator or ` +
+        'quote is missing or extra',
+    );
+  }
+  const input = rowInput(record.cells, columns);
+  const withContact = hasContactFields(input);
+  if (!withContact && input.organization === undefined)
+    return failure(record, 'the row has no value in any imported column');
+  let contact: ContactFields | null = null;
+  let organization: Partial<OrganizationFields> | null = null;
+  try {
+    if (withContact) {
+      if (input.externalId !== undefined && input.externalId !== '') {
+        const ids: unknown[] = Array.isArray(input.contact.externalIds)
+          ? (input.contact.externalIds as unknown[])
+          : [];
+        input.contact.externalIds = [
+          ...ids,
+          { externalSource: { id: settings.externalSourceId }, value: input.externalId },
+        ];
+      }
+      contact = normalizeContactFields(input.contact, job.defaultCountry);
+    }
+    if (input.organization !== undefined) {
+      const given = input.organization;
+      if (typeof given.name === 'string') {
+        organization = normalizeOrganizationFields(given, job.defaultCountry);
+      } else {
+        // Only an external id: the organization must exist already, nothing else is set.
+        organization = {};
+      }
+      if (input.organizationExternalId !== undefined && input.organizationExternalId !== '') {
+        organization.externalIds = [
+          {
+            externalSource: { id: settings.externalSourceId },
+            value: input.organizationExternalId,
+          },
+        ];
+      }
+    }
+  } catch (error) {
+    return failure(record, reasonOf(error));
+  }
+  return {
+    record,
+    fingerprint: rowFingerprint(ctx.scope, record.cells, columns),
+    input,
+    contact,
+    organization,
+    organizationName: typeof organization?.name === 'string' ? organization.name : null,
+  };
+}
+
+/** The match keys of a contact's fields, in the order the settings try them. */
+function matchKeys(
+  fields: ContactFields,
+  criteria: readonly MatchingCriterion[],
+  sourceId: string,
+): { kind: string; value: string }[][] {
+  const order: MatchingCriterion[] = ['ExternalId', ...criteria.filter((c) => c !== 'ExternalId')];
+  return order.map((criterion) => {
+    switch (criterion) {
+      case 'ExternalId':
+        return (fields.externalIds ?? [])
+          .filter((id) => id.externalSource.id === sourceId)
+          .map((id) => ({
+            kind: 'ExternalId',
+            value: externalIdPointValue(id.externalSource.id, id.value),
+          }));
+      case 'Email':
+        return [fields.workEmail, fields.personalEmail, fields.otherEmail]
+          .filter((e): e is string => e !== undefined)
+          .map((value) => ({ kind: 'Email', value }));
+      case 'Phone':
+        return [fields.workPhone, fields.cellPhone, fields.homePhone, fields.otherPhone]
+          .map((p) => p?.e164)
+          .filter((e): e is string => e !== undefined)
+          .map((value) => ({ kind: 'Phone', value }));
+    }
+  });
+}
+
+const keyOf = (kind: string, value: string): string => `${kind}\u0000${value}`;
+
+interface BatchOutcome {
+  readonly failures: ImportFailure[];
+  readonly created: number;
+  readonly updated: number;
+  readonly unchanged: number;
+}
+
+/** Organizations of the batch, found or made, by the key the rows name them with. */
+async function resolveOrganizations(
+  trx: Kysely<DB>,
+  ctx: Context,
+  rows: PreparedRow[],
+  failures: ImportFailure[],
+  changes: Change[],
+): Promise<Map<PreparedRow, string>> {
+  const linked = new Map<PreparedRow, string>();
+  const wanted = rows.filter((r) => r.organization !== null);
+  if (wanted.length === 0) return linked;
+  const sourceId = ctx.settings.externalSourceId;
+  const byKey = await findOrganizationsByKeys(trx, ctx.job.orgId, ctx.job.divisionId, {
+    sourceId,
+    externalIds: wanted.flatMap((r) => r.organization?.externalIds?.map((e) => e.value) ?? []),
+    names: wanted.flatMap((r) => (r.organizationName === null ? [] : [r.organizationName])),
+  });
+  const now = nowIso();
+  const loaded = new Map<string, Organization>();
+  const ids = [...new Set(byKey.values())];
+  for (const organization of await findOrganizations(trx, ctx.job.orgId, ids))
+    loaded.set(organization.id, organization);
+  for (const row of wanted) {
+    const fields = row.organization as Partial<OrganizationFields>;
+    const externalId = fields.externalIds?.[0]?.value;
+    const nameKey = row.organizationName === null ? null : searchKey(row.organizationName);
+    const foundId =
+      (externalId === undefined ? undefined : byKey.get(`x:${externalId}`)) ??
+      (nameKey === null ? undefined : byKey.get(`n:${nameKey}`));
+    if (foundId !== undefined) {
+      const current = loaded.get(foundId);
+      if (current !== undefined && row.organizationName !== null) {
+        const merged = mergeImportedOrganization(current.fields, fields);
+        if (JSON.stringify(merged) !== JSON.stringify(current.fields)) {
+          const updated: Organization = {
+            ...current,
+            fields: merged,
+            version: current.version + 1,
+            modifyDate: now,
+          };
+          if (!ctx.dryRun) await updateOrganization(trx, updated, current.version);
+          loaded.set(foundId, updated);
+          changes.push(organizationChange(ctx, 'updated', current, updated));
+        }
+      }
+      linked.set(row, foundId);
+      continue;
+    }
+    if (row.organizationName === null) {
+      failures.push(
+        failure(
+          row.record,
+          `no organization has the external id "${externalId ?? ''}", and the row gives no ` +
+            'externalOrganization.name to create it with',
+        ),
+      );
+      continue;
+    }
+    const organization: Organization = {
+      id: newId(),
+      orgId: ctx.job.orgId,
+      divisionId: ctx.job.divisionId,
+      fields: fields as OrganizationFields,
+      version: 1,
+      createDate: now,
+      modifyDate: now,
+    };
+    if (!ctx.dryRun) {
+      await insertOrganization(trx, organization);
+      // Claimed, so that the next import finds it by its external id.
+      if (externalId !== undefined) {
+        await insertFreeClaims(trx, [
+          {
+            orgId: ctx.job.orgId,
+            entityType: 'organization',
+            divisionKey: ctx.job.divisionId ?? UNASSIGNED,
+            type: 'ExternalId',
+            sourceKey: sourceId,
+            value: externalId,
+            entityId: organization.id,
+            createdAt: now,
+          },
+        ]);
+      }
+    }
+    changes.push(organizationChange(ctx, 'created', null, organization));
+    loaded.set(organization.id, organization);
+    if (externalId !== undefined) byKey.set(`x:${externalId}`, organization.id);
+    if (nameKey !== null) byKey.set(`n:${nameKey}`, organization.id);
+    linked.set(row, organization.id);
+  }
+  return linked;
+}
+
+function organizationChange(
+  ctx: Context,
+  kind: 'created' | 'updated',
+  before: Organization | null,
+  after: Organization,
+): Change {
+  return {
+    orgId: ctx.job.orgId,
+    topic: organizationTopic(after.id),
+    kind,
+    entityType: 'organization',
+    entityId: after.id,
+    divisionId: after.divisionId,
+    principal: ctx.principal,
+    before: before && toOrganizationView(before),
+    after: toOrganizationView(after),
+  };
+}
+
+/**
+ * Imports one batch inside `trx`: rows already imported (same fingerprint, contact still there)
+ * are left alone; the others match by external id, then the settings' criteria, among the
+ * contacts of the job's division — earlier rows of the batch included — and update what they
+ * match (the first match, or all with mergeContacts) or make a Curated contact.
+ */
+async function importBatch(
+  trx: Kysely<DB>,
+  ctx: Context,
+  records: readonly CsvRecord[],
+): Promise<BatchOutcome> {
+  const failures: ImportFailure[] = [];
+  const rows: PreparedRow[] = [];
+  for (const record of records) {
+    const prepared = prepareRow(ctx, record);
+    if ('reason' in prepared) {
+      failures.push(prepared);
+      continue;
+    }
+    if (prepared.contact?.customFields !== undefined) {
+      const checked = await ctx.customFields.check(prepared.contact);
+      if (typeof checked === 'string') {
+        failures.push(failure(record, checked));
+        continue;
+      }
+      prepared.contact = checked;
+    }
+    rows.push(prepared);
+  }
+  const orgId = ctx.job.orgId;
+  const seen = await findFingerprints(
+    trx,
+    orgId,
+    rows.map((r) => r.fingerprint),
+  );
+  const seenContacts = new Set(
+    (
+      await findContacts(
+        trx,
+        orgId,
+        [...seen.values()].flatMap((s) => (s.contactId === null ? [] : [s.contactId])),
+      )
+    )
+      .filter((c) => c.mergedTo === undefined)
+      .map((c) => c.id),
+  );
+  const stale: string[] = [];
+  const pending: PreparedRow[] = [];
+  let unchanged = 0;
+  for (const row of rows) {
+    const before = seen.get(row.fingerprint);
+    if (before !== undefined && (before.contactId === null || seenContacts.has(before.contactId))) {
+      unchanged += 1;
+      continue;
+    }
+    if (before !== undefined) stale.push(row.fingerprint);
+    pending.push(row);
+  }
+
+  const changes: Change[] = [];
+  const organizations = await resolveOrganizations(trx, ctx, pending, failures, changes);
+  const ready = pending.filter((r) => r.organization === null || organizations.has(r));
+  const sourceId = ctx.settings.externalSourceId;
+
+  // Every key any row could match on, looked up at once.
+  const keysOfRow = new Map<PreparedRow, { kind: string; value: string }[][]>();
+  const lookups = new Map<string, { kind: string; value: string }>();
+  for (const row of ready) {
+    if (row.contact === null) continue;
+    const keys = matchKeys(row.contact, ctx.settings.matchingCriteria, sourceId);
+    keysOfRow.set(row, keys);
+    for (const group of keys) for (const k of group) lookups.set(keyOf(k.kind, k.value), k);
+  }
+  const matched = await findContactIdsByPoints(trx, orgId, ctx.job.divisionId, [
+    ...lookups.values(),
+  ]);
+  const explicitIds = ready.flatMap((r) => (r.input.id === undefined ? [] : [r.input.id]));
+  const candidateIds = new Set<string>(explicitIds);
+  for (const ids of matched.values()) for (const id of ids) candidateIds.add(id);
+  const contacts = new Map<string, Contact>();
+  for (const c of await findContacts(trx, orgId, [...candidateIds]))
+    if (c.mergedTo === undefined) contacts.set(c.id, c);
+
+  const now = nowIso();
+  const created: Contact[] = [];
+  const updatedIds = new Set<string>();
+  const before = new Map<string, Contact>();
+  const fingerprints: {
+    fingerprint: string;
+    contactId: string | null;
+    organizationId: string | null;
+  }[] = [];
+  for (const row of ready) {
+    const organizationId = organizations.get(row) ?? null;
+    if (row.contact === null) {
+      fingerprints.push({ fingerprint: row.fingerprint, contactId: null, organizationId });
+      continue;
+    }
+    const fields: ContactFields =
+      organizationId === null
+        ? row.contact
+        : { ...row.contact, externalOrganization: { id: organizationId } };
+    let targets: string[] = [];
+    if (row.input.id !== undefined) {
+      const target = contacts.get(row.input.id);
+      if (target === undefined) {
+        failures.push(failure(row.record, `no contact has the id ${row.input.id}`));
+        continue;
+      }
+      if (target.divisionId !== ctx.job.divisionId) {
+        failures.push(
+          failure(row.record, `contact ${row.input.id} is in another division than the import's`),
+        );
+        continue;
+      }
+      targets = [target.id];
+    } else {
+      for (const group of keysOfRow.get(row) ?? []) {
+        const found = new Set<string>();
+        for (const k of group)
+          for (const id of matched.get(keyOf(k.kind, k.value)) ?? [])
+            if (contacts.has(id)) found.add(id);
+        if (found.size > 0) {
+          const ordered = [...found].sort((a, b) =>
+            (contacts.get(a)?.createDate ?? '').localeCompare(contacts.get(b)?.createDate ?? ''),
+          );
+          targets = ctx.settings.mergeContacts ? ordered : ordered.slice(0, 1);
+          break;
+        }
+      }
+    }
+    if (targets.length === 0) {
+      const contact: Contact = {
+        id: newId(),
+        orgId,
+        divisionId: ctx.job.divisionId,
+        type: 'Curated',
+        fields,
+        version: 1,
+        createDate: now,
+        modifyDate: now,
+      };
+      created.push(contact);
+      contacts.set(contact.id, contact);
+      // Later rows of the batch find it as they would find a stored contact.
+      for (const group of keysOfRow.get(row) ?? [])
+        for (const k of group) {
+          const key = keyOf(k.kind, k.value);
+          matched.set(key, [...(matched.get(key) ?? []), contact.id]);
+        }
+      fingerprints.push({ fingerprint: row.fingerprint, contactId: contact.id, organizationId });
+      continue;
+    }
+    for (const id of targets) {
+      const current = contacts.get(id) as Contact;
+      const merged = mergeImportedFields(current.fields, fields);
+      if (JSON.stringify(merged) === JSON.stringify(current.fields)) continue;
+      if (!before.has(id) && !created.includes(current)) before.set(id, current);
+      const next: Contact = {
+        ...current,
+        fields: merged,
+        type:
+          current.type === 'Ephemeral' || current.type === 'Identified' ? 'Curated' : current.type,
+        version: created.includes(current) ? current.version : current.version + 1,
+        modifyDate: now,
+      };
+      contacts.set(id, next);
+      const at = created.indexOf(current);
+      if (at !== -1) created[at] = next;
+      else updatedIds.add(id);
+    }
+    fingerprints.push({
+      fingerprint: row.fingerprint,
+      contactId: targets[0] ?? null,
+      organizationId,
+    });
+  }
+
+  if (!ctx.dryRun) {
+    await insertRows(trx, 'contacts', created.map(contactToRow));
+    await insertRows(
+      trx,
+      'contact_points',
+      created.flatMap((c) =>
+        contactPoints(c.fields, ctx.blocklist).map((p) => ({
+          org_id: orgId,
+          kind: p.kind,
+          value: p.value,
+          contact_id: c.id,
+        })),
+      ),
+    );
+    for (const id of updatedIds) {
+      const next = contacts.get(id) as Contact;
+      const previous = before.get(id) as Contact;
+      if (
+        !(await updateContact(
+          trx,
+          next,
+          previous.version,
+          contactPoints(next.fields, ctx.blocklist),
+        ))
+      )
+        throw new Stopped(`contact ${id} changed during the import; the batch is retried`);
+    }
+    for (const contact of created) {
+      changes.push({
+        orgId,
+        topic: contactTopic(contact.id),
+        kind: 'created',
+        entityType: 'contact',
+        entityId: contact.id,
+        divisionId: contact.divisionId,
+        principal: ctx.principal,
+        before: null,
+        after: toContactView(contact),
+        audited: false,
+      });
+    }
+    for (const id of updatedIds)
+      await recordContactChange(
+        trx,
+        ctx.principal,
+        'updated',
+        orgId,
+        before.get(id) ?? null,
+        contacts.get(id) ?? null,
+      );
+    await recordChanges(trx, changes);
+    await saveFingerprints(trx, orgId, fingerprints, stale);
+  }
+  return { failures, created: created.length, updated: updatedIds.size, unchanged };
+}
+
+function resolvePath(dataDir: string, file: string): string {
+  return path.isAbsolute(file) ? file : path.join(dataDir, file);
+}
+
+/** Ends a job with `status`, if this process still holds it. */
+async function finish(
+  db: Kysely<DB>,
+  job: ImportJob,
+  owner: string,
+  changes: Parameters<typeof updateJobState>[3],
+): Promise<void> {
+  const now = nowIso();
+  await updateJobState(
+    db,
+    job,
+    { status: ['Running'], owner },
+    { lease_owner: null, lease_until: null, modified_at: now, ...changes },
+  );
+}
+
+/**
+ * Runs a job this process has claimed (`options.owner` holds its lease) until it ends, is
+ * cancelled or is taken over: the dry run or the import, from the job's checkpoint.
+ * @returns the job as it stands afterwards.
+ */
+export async function runImportJob(
+  db: Kysely<DB>,
+  claimed: ImportJob,
+  options: RunOptions,
+): Promise<ImportJob> {
+  const owner = options.owner;
+  let job = claimed;
+  const upload = await findUpload(db, job.orgId, job.uploadId);
+  const settings = await findImportSettings(db, job.orgId, job.settingsId);
+  if (upload === undefined || upload.status !== 'Uploaded' || settings === undefined) {
+    await finish(db, job, owner, {
+      status: 'Failed',
+      status_details:
+        upload === undefined || upload.status !== 'Uploaded'
+          ? 'the file of this job was never uploaded'
+          : `the import settings ${job.settingsId} were deleted`,
+    });
+    return (await findJob(db, job.orgId, job.id)) ?? job;
+  }
+  const file = resolvePath(options.dataDir, upload.path);
+  try {
+    if ((await findExternalSource(db, job.orgId, settings.externalSourceId)) === undefined)
+      throw new CsvFileError(
+        `the external source ${settings.externalSourceId} of the settings no longer exists`,
+      );
+    let header = job.header;
+    let separator = job.separator;
+    let offset = job.nextOffset;
+    let line = job.nextLine;
+    if (header === null || separator === null || offset === 0) {
+      // From the start (a new job, or the import after its dry run): the first line is the header.
+      separator = (await inspectCsv(file)).separator;
+      header = null;
+      offset = 0;
+      line = 0;
+    }
+    const dryRun = job.phase === 'dryRun';
+    const principal = jobPrincipal(job);
+    const blocklist = await loadBlocklist(db, job.orgId);
+    const customFields = new ImportCustomFields(db, job.orgId);
+    let ctx: Context | null =
+      header === null
+        ? null
+        : {
+            job,
+            settings,
+            header,
+            columns: mapColumns(header, job.mappings),
+            blocklist,
+            scope: scopeOf(job),
+            principal,
+            dryRun,
+            customFields,
+          };
+    let counts: JobCounts = { ...job.counts };
+    for await (const batch of readCsvRecords(file, {
+      separator,
+      offset,
+      line,
+      batchSize: options.batchSize ?? BATCH_SIZE,
+    })) {
+      let records = batch;
+      let newHeader: string[] | undefined;
+      if (ctx === null) {
+        const first = batch[0] as CsvRecord;
+        newHeader = first.cells.map((h) => h.trim());
+        ctx = {
+          job,
+          settings,
+          header: newHeader,
+          columns: mapColumns(newHeader, job.mappings),
+          blocklist,
+          scope: scopeOf(job),
+          principal,
+          dryRun,
+          customFields,
+        };
+        records = batch.slice(1);
+      }
+      const last = batch[batch.length - 1] as CsvRecord;
+      const context = ctx;
+      counts = await db.transaction().execute(async (trx) => {
+        const outcome = await importBatch(trx, context, records);
+        const succeeded = records.length - outcome.failures.length;
+        const next: JobCounts = dryRun
+          ? {
+              ...counts,
+              dryRunSuccess: counts.dryRunSuccess + succeeded,
+              dryRunFailed: counts.dryRunFailed + outcome.failures.length,
+            }
+          : {
+              ...counts,
+              importSuccess: counts.importSuccess + succeeded,
+              importFailed: counts.importFailed + outcome.failures.length,
+              created: counts.created + outcome.created,
+              updated: counts.updated + outcome.updated,
+              unchanged: counts.unchanged + outcome.unchanged,
+            };
+        if (outcome.failures.length > 0)
+          await insertFailures(trx, job, job.phase, outcome.failures);
+        const now = nowIso();
+        const saved = await saveCheckpoint(
+          trx,
+          job,
+          owner,
+          {
+            nextOffset: last.endOffset,
+            nextLine: last.endLine,
+            counts: next,
+            leaseUntil: addSeconds(now, LEASE_SECONDS),
+            ...(newHeader === undefined ? {} : { header: newHeader, separator }),
+          },
+          now,
+        );
+        if (!saved) throw new Stopped('the job was cancelled or taken over');
+        return next;
+      });
+      job = {
+        ...job,
+        counts,
+        nextOffset: last.endOffset,
+        nextLine: last.endLine,
+        header: ctx.header as string[],
+        separator,
+      };
+      options.onProgress?.(job, last.endOffset);
+      if (options.shouldStop?.() === true) {
+        await updateJobState(
+          db,
+          job,
+          { status: ['Running'], owner },
+          { lease_owner: null, lease_until: null, modified_at: nowIso() },
+        );
+        return (await findJob(db, job.orgId, job.id)) ?? job;
+      }
+    }
+    if (ctx === null) throw new CsvFileError('the file is empty: it has no header and no rows');
+    const now = nowIso();
+    if (dryRun && !job.dryRunOnly) {
+      await finish(db, job, owner, { status: 'Created', execution_step: 'Validated' });
+    } else {
+      await finish(db, job, owner, {
+        status: 'Completed',
+        execution_step: dryRun ? 'Validated' : 'Importing',
+        completed_at: now,
+      });
+    }
+  } catch (error) {
+    if (error instanceof Stopped) return (await findJob(db, job.orgId, job.id)) ?? job;
+    if (!(error instanceof CsvFileError)) throw error;
+    await finish(db, job, owner, { status: 'Failed', status_details: error.message });
+  }
+  return (await findJob(db, job.orgId, job.id)) ?? job;
+}
+
+/** What makes a row the same row again: where it goes and how its columns are read. */
+function scopeOf(job: ImportJob): string {
+  return `${job.divisionId ?? '*'}|${job.defaultCountry}|${job.settingsId}`;
+}

@@ -1,0 +1,55 @@
+import { createWriteStream } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import type { Kysely } from 'kysely';
+import { stringify } from 'csv-stringify';
+import type { DB } from '../db/schema.js';
+import { escapeFormula } from '../csv/columns.js';
+import { listFailures } from './import-job.repository.js';
+import type { ImportJob, ImportPhase } from './import-job.js';
+
+/**
+ * Streams a pass's report: one row per line that was not imported, with the line number, the
+ * reason and the row's own cells under the file's header (escaped against formulas).
+ */
+export async function writeFailures(
+  db: Kysely<DB>,
+  job: ImportJob,
+  phase: ImportPhase,
+  out: NodeJS.WritableStream,
+): Promise<void> {
+  const csv = stringify();
+  const done = new Promise<void>((resolve, reject) => {
+    csv.once('error', reject);
+    out.once('error', reject);
+    out.once('finish', () => resolve());
+  });
+  csv.pipe(out);
+  csv.write(['line', 'reason', ...(job.header ?? [])].map(escapeFormula));
+  let after = 0;
+  for (;;) {
+    const page = await listFailures(db, job, phase, after, 1000);
+    for (const failure of page) {
+      const ok = csv.write(
+        [String(failure.line), failure.reason, ...failure.cells].map(escapeFormula),
+      );
+      if (!ok) await new Promise((resolve) => csv.once('drain', resolve));
+    }
+    const last = page[page.length - 1];
+    if (last === undefined) break;
+    after = last.line;
+  }
+  csv.end();
+  await done;
+}
+
+/** writeFailures into a file, whole or not at all (temporary name, then renamed). */
+export async function writeReportFile(
+  db: Kysely<DB>,
+  job: ImportJob,
+  phase: ImportPhase,
+  file: string,
+): Promise<void> {
+  const temporary = `${file}.part`;
+  await writeFailures(db, job, phase, createWriteStream(temporary));
+  await rename(temporary, file);
+}
