@@ -1,9 +1,13 @@
 import { isBlockedValue, type IdentifierType } from './identifier.js';
 import { phoneDigits } from './phone.js';
-import { EMAIL_FIELDS, PHONE_FIELDS, type ContactFields } from './contact.js';
+import { EMAIL_FIELDS, PHONE_FIELDS, searchKey, type ContactFields } from './contact.js';
+import { searchableValues } from '../schemas/custom-field-schema.js';
 
-/** How a contact point was recorded: an identifier type, or a search-only kind. */
-export type PointKind = IdentifierType | 'PhoneDigits' | 'TwitterScreenName';
+/**
+ * How a contact point was recorded: an identifier type, or a search-only kind. `CustomField`
+ * holds the search key of an identifier custom field's value or of a tag (SPEC §7).
+ */
+export type PointKind = IdentifierType | 'PhoneDigits' | 'TwitterScreenName' | 'CustomField';
 
 /** A place a contact can be found: not unique, a household may share one. */
 export interface ContactPoint {
@@ -23,11 +27,12 @@ export function twitterScreenNameKey(screenName: string): string {
 /**
  * The contact points of a contact's fields: phones as E.164 (and the typed digits, so non-E.164
  * numbers are found too), emails, social ids, Apple ids and external ids. Blocked junk values
- * are left out, so nothing ever matches on them.
+ * are left out, so nothing ever matches on them. Identifier and tag custom fields are points
+ * too (their search keys), for search.
  */
 export function contactPoints(fields: ContactFields, blocklist: readonly string[]): ContactPoint[] {
   const points = new Map<string, ContactPoint>();
-  const add = (kind: PointKind, value: string | undefined): void => {
+  const add = (kind: Exclude<PointKind, 'CustomField'>, value: string | undefined): void => {
     if (
       value === undefined ||
       value === '' ||
@@ -55,5 +60,10 @@ export function contactPoints(fields: ContactFields, blocklist: readonly string[
   for (const id of fields.appleOpaqueIds ?? []) add('AppleOpaqueId', id.value);
   for (const id of fields.externalIds ?? [])
     add('ExternalId', externalIdPointValue(id.externalSource.id, id.value));
+  // Custom fields are searched for, never matched on: the identifier blocklist is not theirs.
+  for (const value of searchableValues(fields.customFields)) {
+    const key = searchKey(value);
+    if (key !== null) points.set(`CustomField\u0000${key}`, { kind: 'CustomField', value: key });
+  }
   return [...points.values()];
 }

@@ -24,7 +24,7 @@ import {
 } from './contact.js';
 
 /** The columns a Contact is read from; the rest (names, keys) are copies kept for search. */
-const CONTACT_COLUMNS = [
+export const CONTACT_COLUMNS = [
   'org_id',
   'id',
   'division_id',
@@ -36,7 +36,7 @@ const CONTACT_COLUMNS = [
   'merged_to',
 ] as const;
 
-function rowToContact(row: Pick<ContactTable, (typeof CONTACT_COLUMNS)[number]>): Contact {
+export function rowToContact(row: Pick<ContactTable, (typeof CONTACT_COLUMNS)[number]>): Contact {
   return {
     id: row.id,
     orgId: row.org_id,
@@ -73,6 +73,7 @@ export function contactToRow(c: Contact): ContactTable {
     created_at: c.createDate,
     modified_at: c.modifyDate,
     merged_to: c.mergedTo ?? null,
+    schema_id: f.schema?.id ?? null,
   };
 }
 

@@ -37,6 +37,7 @@ import { parseSearchQuery } from './contact-search.js';
 import { normalizeContactFields, type ContactInput } from './contact-validation.js';
 import { applyPatch, type PatchChange } from './contact-patch.js';
 import { DEFAULT_COUNTRY } from './phone.js';
+import { checkCustomFields } from '../schemas/schema.service.js';
 import {
   requestedDivisionId,
   toContactView,
@@ -174,9 +175,11 @@ export async function createContact(
 
 /**
  * Makes a Curated contact in a division, inside the caller's transaction: the division must
- * exist and the principal hold `permission` on it; the fields' references are checked, the
- * contact points indexed and the change recorded.
- * @throws AppError 400 for an unknown division or reference, 403 without the permission.
+ * exist and the principal hold `permission` on it; the fields' references and custom fields
+ * (against the schema version they name) are checked, the contact points indexed and the change
+ * recorded.
+ * @throws AppError 400 for an unknown division or reference, a disabled schema or a custom field
+ * that breaks its schema; 403 without the permission.
  */
 export async function insertCuratedContact(
   trx: Kysely<DB>,
@@ -190,6 +193,7 @@ export async function insertCuratedContact(
   requireAccess(principal, permission, divisionId);
   const fields = makeFields();
   await checkReferences(trx, principal, fields);
+  await checkCustomFields(trx, principal.orgId, 'contact', fields);
   const now = nowIso();
   const contact: Contact = {
     id: newId(),
@@ -214,7 +218,8 @@ function typeAfterEdit(type: ContactType): ContactType {
 
 /**
  * Writes new fields on a contact in one transaction: permission and If-Match checked against
- * the current row, the division kept, points rebuilt, the change recorded.
+ * the current row, the division kept, custom fields checked (a schema disabled since the contact
+ * was given it may stay), points rebuilt, the change recorded.
  */
 async function writeFields(
   db: Kysely<DB>,
@@ -230,6 +235,7 @@ async function writeFields(
     checkIfMatch(ifMatch, current.version, 'contact');
     const fields = makeFields(current);
     await checkReferences(trx, principal, fields, current.fields);
+    await checkCustomFields(trx, principal.orgId, 'contact', fields, current.fields);
     const updated: Contact = {
       ...current,
       fields,

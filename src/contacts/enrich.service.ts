@@ -11,6 +11,7 @@ import { updateContact as updateContactRow } from './contact.repository.js';
 import { contactPoints } from './contact-points.js';
 import { normalizeContactFields, type ContactInput } from './contact-validation.js';
 import { DEFAULT_COUNTRY } from './phone.js';
+import { checkCustomFields } from '../schemas/schema.service.js';
 import {
   checkReferences,
   getContact,
@@ -189,6 +190,7 @@ async function update(
     DEFAULT_COUNTRY,
   );
   await checkReferences(trx, principal, fields, current.fields);
+  await checkCustomFields(trx, principal.orgId, 'contact', fields, current.fields);
   const promote =
     request.options?.promote === true &&
     (current.type === 'Ephemeral' || current.type === 'Identified');

@@ -366,7 +366,7 @@ export async function reverseLookup(
 ): Promise<Contact[]> {
   const filter = contactReadFilter(principal, divisionId === undefined ? undefined : [divisionId]);
   const value = lookupVal.trim();
-  let point: ContactPoint | null = null;
+  let point: { kind: 'Email' | 'Phone' | 'TwitterScreenName'; value: string } | null = null;
   const email = normalizeEmail(value);
   if (email !== null) point = { kind: 'Email', value: email };
   else if (value.startsWith('+')) {

@@ -5,7 +5,7 @@ import { divisionCondition } from '../db/sql.js';
 import { offsetOf, type PageRequest } from '../common/paging.js';
 import { authorKey, type Note, type NoteAuthor, type NoteEntityType } from './note.js';
 
-function rowToNote(row: NoteTable): Note {
+export function rowToNote(row: NoteTable): Note {
   return {
     id: row.id,
     orgId: row.org_id,

@@ -27,6 +27,7 @@ import {
 } from './organization.repository.js';
 import { normalizeOrganizationFields, type OrganizationInput } from './organization-validation.js';
 import { getOrganization } from './organization.service.js';
+import { checkCustomFields } from '../schemas/schema.service.js';
 import {
   checkOrganizationIdentifier,
   organizationsByIdentifier,
@@ -100,6 +101,7 @@ export async function enrichOrganization(
         throw badRequest(`Division ${divisionId} does not exist`, 'division.id');
       requireAccess(principal, ORGANIZATION_ENRICH, divisionId);
       await checkExternalSources(trx, principal.orgId, provided.externalIds ?? []);
+      await checkCustomFields(trx, principal.orgId, 'organization', provided);
       const at = nowIso();
       const organization: Organization = {
         id: newId(),
@@ -141,6 +143,7 @@ export async function enrichOrganization(
       DEFAULT_COUNTRY,
     );
     await checkExternalSources(trx, principal.orgId, fields.externalIds ?? []);
+    await checkCustomFields(trx, principal.orgId, 'organization', fields, current.fields);
     const updated: Organization = {
       ...current,
       fields,

@@ -10,7 +10,7 @@ import type { Organization, OrganizationFields } from './organization.js';
 /** The fields kept in the `data` JSON column: all but those with a column of their own. */
 type OrganizationData = Omit<OrganizationFields, 'name' | 'companyType' | 'industry'>;
 
-function rowToOrganization(row: OrganizationTable): Organization {
+export function rowToOrganization(row: OrganizationTable): Organization {
   const fields: OrganizationFields = { name: row.name };
   if (row.company_type !== null) fields.companyType = row.company_type;
   if (row.industry !== null) fields.industry = row.industry;
@@ -39,6 +39,7 @@ function organizationToRow(o: Organization): OrganizationTable {
     version: o.version,
     created_at: o.createDate,
     modified_at: o.modifyDate,
+    schema_id: data.schema?.id ?? null,
   };
 }
 

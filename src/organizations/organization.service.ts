@@ -36,6 +36,7 @@ import {
 } from '../contacts/contact.js';
 import { DEFAULT_COUNTRY } from '../contacts/phone.js';
 import { loadBlocklist } from '../settings/org-settings.repository.js';
+import { checkCustomFields } from '../schemas/schema.service.js';
 import { deleteRelationshipsOfOrganization } from '../relationships/relationship.repository.js';
 import { relationshipTopic, toRelationshipView } from '../relationships/relationship.js';
 import {
@@ -109,8 +110,8 @@ async function record(
 
 /**
  * Creates an organization in the requested division (unassigned when none is named).
- * @throws AppError 400 for an unknown division or source or a broken limit; 403 without add
- * permission on the division.
+ * @throws AppError 400 for an unknown division or source, a broken limit, a disabled schema or a
+ * custom field that breaks its schema; 403 without add permission on the division.
  */
 export async function createOrganization(
   db: Kysely<DB>,
@@ -135,6 +136,7 @@ export async function createOrganization(
   };
   await db.transaction().execute(async (trx) => {
     await checkExternalSources(trx, principal.orgId, fields.externalIds ?? []);
+    await checkCustomFields(trx, principal.orgId, 'organization', fields);
     await insertOrganization(trx, organization);
     await record(trx, principal, 'created', null, organization);
   });
@@ -151,7 +153,8 @@ function checkDivisionKept(current: Organization, input: Record<string, unknown>
 
 /**
  * Writes new fields on an organization in one transaction: edit permission and If-Match checked
- * against the current row, the division kept, the change recorded.
+ * against the current row, the division kept, custom fields checked (a schema disabled since the
+ * organization was given it may stay), the change recorded.
  */
 async function writeFields(
   db: Kysely<DB>,
@@ -166,6 +169,7 @@ async function writeFields(
     checkIfMatch(ifMatch, current.version, 'organization');
     const fields = makeFields(current);
     await checkExternalSources(trx, principal.orgId, fields.externalIds ?? []);
+    await checkCustomFields(trx, principal.orgId, 'organization', fields, current.fields);
     const updated: Organization = {
       ...current,
       fields,

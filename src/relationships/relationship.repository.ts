@@ -5,7 +5,7 @@ import { divisionCondition } from '../db/sql.js';
 import { offsetOf, type PageRequest } from '../common/paging.js';
 import type { Relationship } from './relationship.js';
 
-function rowToRelationship(row: RelationshipTable): Relationship {
+export function rowToRelationship(row: RelationshipTable): Relationship {
   return {
     id: row.id,
     orgId: row.org_id,

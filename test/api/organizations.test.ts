@@ -35,6 +35,7 @@ const EDIT = 'externalContacts:externalOrganization:edit';
 const DELETE = 'externalContacts:externalOrganization:delete';
 const CONTACT_VIEW = 'externalContacts:contact:view';
 const MISSING = '01a00000-0000-7000-8000-000000000000';
+const ORGANIZATION_SCHEMAS = `${ORGANIZATIONS}/schemas`;
 
 function fieldNames(error: { details: { fieldName?: string }[] }): string[] {
   return error.details.map((d) => d.fieldName ?? '');
@@ -50,11 +51,35 @@ for (const dialect of DIALECTS) {
     let sales: string;
     let support: string;
     let source: string;
+    let schemaId: string;
 
     beforeAll(async () => {
       sales = await createDivision(kith, 'Sales');
       support = await createDivision(kith, 'Support');
       source = await createExternalSource(kith, 'CRM');
+      const tier = {
+        allOf: [{ $ref: '#/definitions/enum' }],
+        title: 'Tier',
+        enum: ['gold', 'silver'],
+      };
+      const schema = ok<{ id: string; version: number }>(
+        await kith.request('POST', ORGANIZATION_SCHEMAS, {
+          body: { name: 'Account', jsonSchema: { properties: { tier_enum: tier } } },
+        }),
+      );
+      schemaId = schema.id;
+      // Version 2, so that the organization names a version other than the first.
+      ok(
+        await kith.request('PUT', `${ORGANIZATION_SCHEMAS}/${schemaId}`, {
+          body: {
+            name: 'Account',
+            version: schema.version,
+            jsonSchema: {
+              properties: { tier_enum: { ...tier, enum: ['gold', 'silver', 'bronze'] } },
+            },
+          },
+        }),
+      );
     });
 
     it('creates an organization with every field and reads it back', async () => {
@@ -75,7 +100,7 @@ for (const dialect of DIALECTS) {
           twitterId: { screenName: '@acme' },
           externalSystemUrl: 'https://crm.example.com/accounts/1',
           externalIds: [{ externalSource: { id: source }, value: 'acct-1' }],
-          schema: { id: 'schema-1', version: 2 },
+          schema: { id: schemaId, version: 2 },
           customFields: { tier_enum: 'gold' },
         },
       });
@@ -97,7 +122,7 @@ for (const dialect of DIALECTS) {
         twitterId: { screenName: '@acme' },
         externalSystemUrl: 'https://crm.example.com/accounts/1',
         externalIds: [{ externalSource: { id: source }, value: 'acct-1' }],
-        schema: { id: 'schema-1', version: 2 },
+        schema: { id: schemaId, version: 2 },
         customFields: { tier_enum: 'gold' },
         selfUri: `${ORGANIZATIONS}/${created.id}`,
       });

@@ -216,12 +216,18 @@ describe('parseSearchQuery', () => {
 
   it('matches a quoted query as typed: its digits, never converted to E.164', () => {
     const terms = parseSearchQuery('"3175550123"');
-    expect(terms.points).toEqual([{ kind: 'PhoneDigits', value: '3175550123' }]);
+    expect(terms.points).toEqual([
+      { kind: 'PhoneDigits', value: '3175550123' },
+      { kind: 'CustomField', value: '3175550123' },
+    ]);
   });
 
   it('reads an email query as an exact, lower-cased email', () => {
     expect(parseSearchQuery(' Ada@Example.com ')).toEqual({
-      points: [{ kind: 'Email', value: 'ada@example.com' }],
+      points: [
+        { kind: 'Email', value: 'ada@example.com' },
+        { kind: 'CustomField', value: 'ada@example.com' },
+      ],
     });
   });
 
