@@ -29,6 +29,10 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
     description: 'duplicate-detection scan of 1,000,000 contacts: seconds, precision and recall',
     run: (await import('./duplicates.js')).run,
   }),
+  import: async () => ({
+    description: 'CSV import through kith import (rows/s, peak RSS) and export (rows/s)',
+    run: (await import('./import.js')).run,
+  }),
   merge: async () => ({
     description: 'merge and unmerge latency of two contacts with 100 interactions each',
     run: (await import('./merge.js')).run,

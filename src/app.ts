@@ -23,6 +23,7 @@ import { mergeRoutes } from './merge/merge.routes.js';
 import { duplicatesRoutes } from './duplicates/duplicates.routes.js';
 import { contactBulkRoutes } from './contacts/contact-bulk.routes.js';
 import { externalSourceRoutes } from './external-sources/external-source.routes.js';
+import { schemaRoutes } from './schemas/schema.routes.js';
 import { settingsRoutes } from './settings/settings.routes.js';
 import { organizationRoutes } from './organizations/organization.routes.js';
 import { organizationBulkRoutes } from './organizations/organization-bulk.routes.js';
@@ -36,6 +37,8 @@ import { resolutionRoutes } from './resolution/resolution.routes.js';
 import { Resolver } from './resolution/resolution.service.js';
 import { interactionRoutes } from './interactions/interaction.routes.js';
 import { retentionRoutes } from './retention/retention.routes.js';
+import { importJobRoutes } from './imports/import-job.routes.js';
+import { startImportWorker } from './imports/import-worker.js';
 import { importSettingsRoutes } from './imports/import-settings.routes.js';
 
 export interface AppDeps {
@@ -143,6 +146,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(mergeRoutes({ db }));
   await app.register(duplicatesRoutes({ db }));
   await app.register(externalSourceRoutes({ db }));
+  await app.register(schemaRoutes({ db }));
   await app.register(settingsRoutes({ db }));
   await app.register(organizationRoutes({ db }));
   await app.register(organizationBulkRoutes({ db }));
@@ -154,5 +158,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(interactionRoutes({ db }));
   await app.register(retentionRoutes({ db }));
   await app.register(importSettingsRoutes({ db }));
+  const importWorker = startImportWorker(db, {
+    dataDir: config.dataDir,
+    onError: (error) => app.log.error({ err: error }, 'an import job failed; it is retried'),
+  });
+  app.addHook('onClose', async () => importWorker.stop());
+  await app.register(
+    importJobRoutes({ db, dataDir: config.dataDir, onWork: () => importWorker.kick() }),
+  );
   return app;
 }

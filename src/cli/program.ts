@@ -12,10 +12,14 @@ import { registerUser } from '../users/user.service.js';
 import { resolveRole } from '../roles/role.service.js';
 import { ALL_DIVISIONS } from '../authorization/access.js';
 import { findDivision, findDivisionByName } from '../divisions/division.repository.js';
+import { ImportUsageError, runImport } from './import-command.js';
 import { sweepAllOrganizations, sweepOrganization } from '../retention/retention.service.js';
 
 /** Exit codes: 0 done, 1 the operation failed, 2 bad usage or configuration. */
 class UsageError extends Error {}
+
+/** What a command that finished without an error asks to exit with (`kith import`: 1 when rows were reported). */
+let exitCode = 0;
 
 function config(): Config {
   try {
@@ -132,6 +136,67 @@ export function buildCli(): Command {
         );
       });
     });
+
+  program
+    .command('import <file>')
+    .description(
+      'Import contacts and organizations from a CSV file (columns named as the sample file, or --map)',
+    )
+    .option(
+      '--settings <id>',
+      'import settings or CSV settings id (matching, external source, mapping)',
+    )
+    .option('--map <column=field...>', 'map a column to a field, e.g. --map "E-mail=workEmail"')
+    .option(
+      '--division <division>',
+      'division id or name of the new contacts (default: unassigned)',
+    )
+    .option('--default-country <cc>', 'country of phone numbers without a country code', 'US')
+    .option('--dry-run', 'validate every row and write the report, import nothing')
+    .option('--report <file>', 'where to write the report of rows not imported')
+    .option('--org <id>', 'organization id (default: the default organization)')
+    .option('--json', 'print a JSON summary as the last line')
+    .action(
+      async (
+        file: string,
+        options: {
+          settings?: string;
+          map?: string[];
+          division?: string;
+          defaultCountry?: string;
+          dryRun?: boolean;
+          report?: string;
+          org?: string;
+          json?: boolean;
+        },
+      ) => {
+        const settings = config();
+        await withDatabase(async (database) => {
+          const orgId = await orgIdOf(database, options.org);
+          let divisionId: string | null = null;
+          if (options.division !== undefined) {
+            const division =
+              (await findDivision(database.db, orgId, options.division)) ??
+              (await findDivisionByName(database.db, orgId, options.division));
+            if (!division)
+              throw new UsageError(`No division named or with id "${options.division}"`);
+            divisionId = division.id;
+          }
+          try {
+            exitCode = await runImport(
+              database.db,
+              orgId,
+              file,
+              { ...options, division: divisionId },
+              settings.dataDir,
+            );
+          } catch (error) {
+            if (error instanceof ImportUsageError) throw new UsageError(error.message);
+            throw error;
+          }
+        });
+      },
+    );
 
   program
     .command('migrate')
@@ -286,9 +351,10 @@ export function buildCli(): Command {
 
 /** Parses argv and runs the command; returns the process exit code. */
 export async function runCli(argv: string[]): Promise<number> {
+  exitCode = 0;
   try {
     await buildCli().parseAsync(argv);
-    return 0;
+    return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof UsageError) {

@@ -8,7 +8,9 @@ import * as identityResolution from './migrations/2026-12-01-0005-identity-resol
 import * as eventsOutboxOnly from './migrations/2026-12-02-0006-events-outbox-only.js';
 import * as merges from './migrations/2026-12-02-0007-merges.js';
 import * as clusterScans from './migrations/2026-12-02-0008-cluster-scans.js';
+import * as customFieldSchemas from './migrations/2026-12-02-0009-custom-field-schemas.js';
 import * as importSettings from './migrations/2026-12-02-0010-import-settings.js';
+import * as importJobs from './migrations/2026-12-02-0011-import-jobs.js';
 
 interface DialectMigration {
   up(db: Kysely<any>, dialect: DialectName): Promise<void>;
@@ -25,7 +27,9 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-12-02-0006-events-outbox-only': eventsOutboxOnly,
   '2026-12-02-0007-merges': merges,
   '2026-12-02-0008-cluster-scans': clusterScans,
+  '2026-12-02-0009-custom-field-schemas': customFieldSchemas,
   '2026-12-02-0010-import-settings': importSettings,
+  '2026-12-02-0011-import-jobs': importJobs,
 };
 
 async function migrator(db: Kysely<any>, dialect: DialectName): Promise<Migrator> {

@@ -110,6 +110,8 @@ export interface ContactTable {
   last_seen_at?: string | null;
   /** Set when the contact was merged away: the contact it went into (SPEC §6). */
   merged_to: string | null;
+  /** The custom-field schema the contact is assigned (`schema.id` of its data), if any. */
+  schema_id?: string | null;
 }
 
 /** A contact moved to another division: the old id answers with the new contact. */
@@ -209,6 +211,8 @@ export interface OrganizationTable {
   version: number;
   created_at: string;
   modified_at: string;
+  /** The custom-field schema the organization is assigned (`schema.id` of its data), if any. */
+  schema_id?: string | null;
 }
 
 export interface NoteTable {
@@ -380,6 +384,119 @@ export interface ImportCsvSettingsTable {
   modified_at: string;
 }
 
+/** A custom-field schema (SPEC §7), with what its current version says. */
+export interface CustomFieldSchemaTable {
+  org_id: string;
+  id: string;
+  /** `contact` or `organization`: the records it applies to. */
+  entity_type: string;
+  name: string;
+  /** The name in lower case: names are unique per organization and entity type in any case. */
+  name_key: string;
+  /** 1: may be assigned; 0: disabled, kept for the records that already have it. */
+  enabled: number;
+  /** The current version. */
+  version: number;
+  created_by: string | null;
+  created_at: string;
+  modified_at: string;
+}
+
+/** One version of a custom-field schema, written once and never changed. */
+export interface CustomFieldSchemaVersionTable {
+  org_id: string;
+  schema_id: string;
+  version: number;
+  name: string;
+  enabled: number;
+  /** JSON text of the JSON Schema document, as written (key order is field order). */
+  json_schema: string;
+  created_by: string | null;
+  created_at: string;
+}
+
+/** A CSV file announced for import and sent to Kith's upload URL. */
+export interface ImportUploadTable {
+  org_id: string;
+  id: string;
+  /** The random token of the upload URL: whoever holds the URL may send the file once. */
+  token: string;
+  file_name: string | null;
+  /** The size announced; the file sent may not exceed it. */
+  file_size: number;
+  /** Where the file is kept (absolute, or relative to the data directory). */
+  path: string;
+  /** `Pending` until the file arrives, then `Uploaded`. */
+  status: string;
+  principal_type: string;
+  principal_id: string;
+  created_at: string;
+  uploaded_at: string | null;
+}
+
+/** One run of the CSV import engine over one file, with its checkpoint. */
+export interface ImportJobTable {
+  org_id: string;
+  id: string;
+  upload_id: string;
+  /** The import settings (matching, merge, external source). */
+  settings_id: string;
+  csv_settings_id: string | null;
+  /** JSON array of `{sourceField, targetField}`: the mapping the job was started with. */
+  mappings: string;
+  division_id: string | null;
+  default_country: string;
+  /** 1: stop after the dry run (`kith import --dry-run`). */
+  dry_run_only: number;
+  /** Created, Running, Completed, Failed, Cancelled (Genesys' states). */
+  status: string;
+  status_details: string | null;
+  /** Validating, Validated, Importing. */
+  execution_step: string | null;
+  /** `dryRun` or `import`: the pass the checkpoint belongs to. */
+  phase: string;
+  /** JSON array: the file's header, read once. */
+  header: string | null;
+  separator: string | null;
+  /** The byte offset and line the next batch starts at. */
+  next_offset: number;
+  next_line: number;
+  dry_run_success: number;
+  dry_run_failed: number;
+  import_success: number;
+  import_failed: number;
+  created_count: number;
+  updated_count: number;
+  unchanged_count: number;
+  /** The process running the job, and until when its claim holds without a heartbeat. */
+  lease_owner: string | null;
+  lease_until: string | null;
+  principal_type: string;
+  principal_id: string;
+  created_at: string;
+  modified_at: string;
+  completed_at: string | null;
+}
+
+/** A row an import could not take: the report. */
+export interface ImportFailureTable {
+  org_id: string;
+  job_id: string;
+  phase: string;
+  line: number;
+  reason: string;
+  /** JSON array: the row's cells as read. */
+  cells: string;
+}
+
+/** A digest of an imported row, so that a re-run of the same file changes nothing. */
+export interface ImportFingerprintTable {
+  org_id: string;
+  fingerprint: string;
+  contact_id: string | null;
+  organization_id: string | null;
+}
+
 export interface DB {
   orgs: OrgTable;
   divisions: DivisionTable;
@@ -406,6 +523,12 @@ export interface DB {
   cluster_scans: ClusterScanTable;
   clusters: ClusterTable;
   cluster_members: ClusterMemberTable;
+  custom_field_schemas: CustomFieldSchemaTable;
+  custom_field_schema_versions: CustomFieldSchemaVersionTable;
   import_settings: ImportSettingsTable;
   import_csv_settings: ImportCsvSettingsTable;
+  import_uploads: ImportUploadTable;
+  import_jobs: ImportJobTable;
+  import_failures: ImportFailureTable;
+  import_fingerprints: ImportFingerprintTable;
 }

@@ -343,7 +343,7 @@ async function importBatch(
       continue;
     }
     if (prepared.contact?.customFields !== undefined) {
-      const checked = await ctx.customFields.check(prepared.contact);
+      const checked = await ctx.customFields.check(trx, prepared.contact);
       if (typeof checked === 'string') {
         failures.push(failure(record, checked));
         continue;
@@ -621,7 +621,7 @@ export async function runImportJob(
     const dryRun = job.phase === 'dryRun';
     const principal = jobPrincipal(job);
     const blocklist = await loadBlocklist(db, job.orgId);
-    const customFields = new ImportCustomFields(db, job.orgId);
+    const customFields = new ImportCustomFields(job.orgId);
     let ctx: Context | null =
       header === null
         ? null

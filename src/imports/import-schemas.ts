@@ -29,20 +29,18 @@ export class ImportCustomFields {
   private readonly validators = new Map<string, (fields: Record<string, unknown>) => string[]>();
   private schemas: { ref: SchemaRef; fields: Set<string> }[] | null = null;
 
-  constructor(
-    private readonly db: Kysely<DB>,
-    private readonly orgId: string,
-  ) {}
+  constructor(private readonly orgId: string) {}
 
   /**
+   * Reads with `db`: the caller's transaction (SQLite has one connection; another would wait).
    * @returns the fields with their schema set, or why they cannot be imported.
    */
-  async check(fields: ContactFields): Promise<ContactFields | string> {
+  async check(db: Kysely<DB>, fields: ContactFields): Promise<ContactFields | string> {
     const custom = fields.customFields;
     if (custom === undefined) return fields;
     let ref: SchemaRef | undefined = fields.schema;
     if (ref === undefined) {
-      this.schemas ??= (await listCurrentSchemas(this.db, this.orgId, 'contact'))
+      this.schemas ??= (await listCurrentSchemas(db, this.orgId, 'contact'))
         .filter((v) => v.enabled)
         .map((v) => ({
           ref: { id: v.schemaId, version: v.version },
@@ -57,7 +55,7 @@ export class ImportCustomFields {
     let validate = this.validators.get(key);
     if (validate === undefined) {
       try {
-        validate = await loadCustomFieldsValidator(this.db, this.orgId, 'contact', ref);
+        validate = await loadCustomFieldsValidator(db, this.orgId, 'contact', ref);
       } catch (error) {
         if (error instanceof AppError) return error.message;
         throw error;

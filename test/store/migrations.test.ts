@@ -14,6 +14,9 @@ const IDENTITY_RESOLUTION = '2026-12-01-0005-identity-resolution';
 const EVENTS_OUTBOX_ONLY = '2026-12-02-0006-events-outbox-only';
 const MERGES = '2026-12-02-0007-merges';
 const CLUSTER_SCANS = '2026-12-02-0008-cluster-scans';
+const CUSTOM_FIELD_SCHEMAS = '2026-12-02-0009-custom-field-schemas';
+const IMPORT_SETTINGS = '2026-12-02-0010-import-settings';
+const IMPORT_JOBS = '2026-12-02-0011-import-jobs';
 /** Every migration, oldest first. */
 const MIGRATIONS = [
   FOUNDATION,
@@ -24,6 +27,9 @@ const MIGRATIONS = [
   EVENTS_OUTBOX_ONLY,
   MERGES,
   CLUSTER_SCANS,
+  CUSTOM_FIELD_SCHEMAS,
+  IMPORT_SETTINGS,
+  IMPORT_JOBS,
 ];
 
 const APP_TABLES = [
@@ -37,10 +43,18 @@ const APP_TABLES = [
   'contact_moves',
   'contact_points',
   'contacts',
+  'custom_field_schema_versions',
+  'custom_field_schemas',
   'divisions',
   'events',
   'external_sources',
   'grants',
+  'import_csv_settings',
+  'import_failures',
+  'import_fingerprints',
+  'import_jobs',
+  'import_settings',
+  'import_uploads',
   'interactions',
   'notes',
   'org_settings',
