@@ -396,9 +396,7 @@ async function importBatch(
     keysOfRow.set(row, keys);
     for (const group of keys) for (const k of group) lookups.set(keyOf(k.kind, k.value), k);
   }
-  const matched = await findContactIdsByPoints(trx, orgId, ctx.job.divisionId, [
-    ...lookups.values(),
-  ]);
+  const matched = await findContactIdsByPoints(trx, orgId, [...lookups.values()]);
   const explicitIds = ready.flatMap((r) => (r.input.id === undefined ? [] : [r.input.id]));
   const candidateIds = new Set<string>(explicitIds);
   for (const ids of matched.values()) for (const id of ids) candidateIds.add(id);
@@ -444,7 +442,7 @@ async function importBatch(
         const found = new Set<string>();
         for (const k of group)
           for (const id of matched.get(keyOf(k.kind, k.value)) ?? [])
-            if (contacts.has(id)) found.add(id);
+            if (contacts.get(id)?.divisionId === ctx.job.divisionId) found.add(id);
         if (found.size > 0) {
           const ordered = [...found].sort((a, b) =>
             (contacts.get(a)?.createDate ?? '').localeCompare(contacts.get(b)?.createDate ?? ''),

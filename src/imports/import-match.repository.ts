@@ -12,34 +12,36 @@ function chunks<T>(values: readonly T[]): T[][] {
 }
 
 /**
- * The current contacts of a division that have each contact point, by `kind\0value`: the
- * candidates an import row can match. Merged-away contacts have no points, so never match.
+ * The contacts that have each contact point, by `kind\0value`: the candidates an import row can
+ * match (the caller keeps those of its division). Merged-away contacts have no points. Only the
+ * points' primary key is read: joining contacts here let the planner walk a division's index.
  */
 export async function findContactIdsByPoints(
   db: Kysely<DB>,
   orgId: string,
-  divisionId: string | null,
   points: readonly { kind: string; value: string }[],
 ): Promise<Map<string, string[]>> {
   const found = new Map<string, string[]>();
   const byKind = new Map<string, string[]>();
-  for (const p of points) byKind.set(p.kind, [...(byKind.get(p.kind) ?? []), p.value]);
+  for (const p of points) {
+    const values = byKind.get(p.kind);
+    if (values === undefined) byKind.set(p.kind, [p.value]);
+    else values.push(p.value);
+  }
   for (const [kind, values] of byKind) {
     for (const part of chunks(values)) {
       const rows = await db
-        .selectFrom('contact_points as p')
-        .innerJoin('contacts as c', (join) =>
-          join.onRef('c.org_id', '=', 'p.org_id').onRef('c.id', '=', 'p.contact_id'),
-        )
-        .select(['p.value', 'p.contact_id'])
-        .where('p.org_id', '=', orgId)
-        .where('p.kind', '=', kind)
-        .where('p.value', 'in', part)
-        .where('c.division_id', divisionId === null ? 'is' : '=', divisionId)
+        .selectFrom('contact_points')
+        .select(['value', 'contact_id'])
+        .where('org_id', '=', orgId)
+        .where('kind', '=', kind)
+        .where('value', 'in', part)
         .execute();
       for (const row of rows) {
         const key = `${kind}\u0000${row.value}`;
-        found.set(key, [...(found.get(key) ?? []), row.contact_id]);
+        const ids = found.get(key);
+        if (ids === undefined) found.set(key, [row.contact_id]);
+        else ids.push(row.contact_id);
       }
     }
   }
