@@ -88,6 +88,8 @@ export async function inspectCsv(path: string): Promise<CsvShape> {
 class Utf8Check extends Transform {
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
   private offset: number;
+  /** The bytes that end the previous chunk and begin a character this chunk ends. */
+  private pending: Buffer = Buffer.alloc(0);
 
   constructor(start: number) {
     super();
@@ -102,6 +104,7 @@ class Utf8Check extends Transform {
       return;
     }
     this.offset += chunk.length;
+    this.pending = incompleteTail(chunk);
     done(null, chunk);
   }
 
@@ -115,22 +118,50 @@ class Utf8Check extends Transform {
   }
 
   private encodingError(chunk: Buffer): CsvFileError {
-    // Find the first bad byte of the chunk, so the message can say where.
-    let bad = 0;
-    const probe = new TextDecoder('utf-8', { fatal: true });
-    for (let size = 1; size <= chunk.length; size += 1) {
-      try {
-        probe.decode(chunk.subarray(0, size), { stream: true });
-      } catch {
-        bad = size - 1;
-        break;
-      }
-    }
+    const bad = firstInvalidByte(this.pending, chunk);
     return new CsvFileError(
       `the file is not UTF-8: byte ${this.offset + bad} (0x${(chunk[bad] ?? 0).toString(16)}) is not ` +
         'part of a UTF-8 character; save the file as UTF-8 (CSV UTF-8) and upload it again',
     );
   }
+}
+
+/** The bytes at the end of a valid chunk that begin a character the next chunk ends. */
+function incompleteTail(chunk: Buffer): Buffer {
+  for (let i = chunk.length - 1; i >= Math.max(0, chunk.length - 4); i -= 1) {
+    const byte = chunk[i] as number;
+    if ((byte & 0xc0) === 0x80) continue;
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return chunk.length - i < length ? chunk.subarray(i) : Buffer.alloc(0);
+  }
+  return Buffer.alloc(0);
+}
+
+/**
+ * The index in `chunk` of the first byte that cannot be UTF-8, after the `carried` bytes of a
+ * character the previous chunk began. A prefix that fails stays failed as it grows, so a binary
+ * search over prefix lengths finds it in O(n log n), not by decoding every prefix.
+ */
+function firstInvalidByte(carried: Buffer, chunk: Buffer): number {
+  const fails = (size: number): boolean => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(
+        Buffer.concat([carried, chunk.subarray(0, size)]),
+        { stream: true },
+      );
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  let low = 1;
+  let high = chunk.length;
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if (fails(middle)) high = middle;
+    else low = middle + 1;
+  }
+  return low - 1;
 }
 
 function csvError(error: unknown, lineBase: number): unknown {

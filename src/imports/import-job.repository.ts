@@ -51,6 +51,21 @@ export async function findUpload(
   return row && rowToUpload(row);
 }
 
+export async function findUploads(
+  db: Kysely<DB>,
+  orgId: string,
+  ids: readonly string[],
+): Promise<ImportUpload[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('import_uploads')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
+  return rows.map(rowToUpload);
+}
+
 /** Marks an upload received. @returns false when it was already (a second PUT). */
 export async function markUploaded(
   db: Kysely<DB>,

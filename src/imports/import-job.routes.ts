@@ -14,7 +14,7 @@ import {
   commandJob,
   createJob,
   createUpload,
-  fileNameOf,
+  fileNamesOf,
   getJob,
   JOB_ADD,
   listImportJobs,
@@ -23,9 +23,9 @@ import {
   sampleCsv,
   uploadDetails,
   UPLOAD_VIEW,
-  writeReport,
 } from './import-job.service.js';
 import { IMPORT_PATH, jobSelfUri, toJobView, type ImportJob } from './import-job.js';
+import { writeFailures } from './import-report.js';
 import { listEnabledCustomFieldNames } from './import-schemas.js';
 
 const tags = ['Import jobs'];
@@ -76,7 +76,11 @@ export function importJobRoutes(deps: {
   onWork: () => void;
 }): FastifyPluginAsync {
   const { db, dataDir, onWork } = deps;
-  const view = async (job: ImportJob) => toJobView(job, await fileNameOf(db, job));
+  const views = async (jobs: readonly ImportJob[]) => {
+    const names = await fileNamesOf(db, jobs);
+    return jobs.map((job) => toJobView(job, names.get(job.uploadId) ?? null));
+  };
+  const view = async (job: ImportJob) => (await views([job]))[0];
   return async (app) => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
     // The file itself is streamed to disk, never parsed or buffered by Fastify.
@@ -388,13 +392,13 @@ export function importJobRoutes(deps: {
       async (request, reply) => {
         const principal = principalOf(request);
         const { jobId, pass } = request.params;
-        await getJob(db, principal, jobId);
+        const job = await getJob(db, principal, jobId);
         reply.raw.writeHead(200, {
           'content-type': 'text/csv; charset=utf-8',
           'content-disposition': `attachment; filename="import-${jobId}-${pass}-report.csv"`,
           'x-request-id': request.id,
         });
-        await writeReport(db, principal, jobId, pass === 'dryrun' ? 'dryRun' : 'import', reply.raw);
+        await writeFailures(db, job, pass === 'dryrun' ? 'dryRun' : 'import', reply.raw);
         return reply.hijack();
       },
     );

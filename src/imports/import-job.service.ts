@@ -1,11 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Kysely } from 'kysely';
+import { stringify } from 'csv-stringify/sync';
 import type { DB } from '../db/schema.js';
 import { newId, randomId } from '../common/ids.js';
 import { nowIso } from '../common/time.js';
@@ -23,18 +24,17 @@ import { CsvFileError, inspectCsv, readCsvRecords, separatorName, SEPARATORS } f
 import {
   findJob,
   findUpload,
+  findUploads,
   insertJob,
   insertUpload,
   listJobs,
   markUploaded,
   updateJobState,
 } from './import-job.repository.js';
-import { writeFailures } from './import-report.js';
 import {
   applyCommand,
   NO_COUNTS,
   type ImportJob,
-  type ImportPhase,
   type ImportUpload,
   type JobCommand,
 } from './import-job.js';
@@ -355,8 +355,19 @@ export async function getJob(db: Kysely<DB>, principal: Principal, id: string): 
   return job;
 }
 
-export async function fileNameOf(db: Kysely<DB>, job: ImportJob): Promise<string | null> {
-  return (await findUpload(db, job.orgId, job.uploadId))?.fileName ?? null;
+/** The file names of jobs' uploads, by upload id, in one query. */
+export async function fileNamesOf(
+  db: Kysely<DB>,
+  jobs: readonly ImportJob[],
+): Promise<Map<string, string | null>> {
+  const first = jobs[0];
+  if (first === undefined) return new Map();
+  const uploads = await findUploads(
+    db,
+    first.orgId,
+    jobs.map((j) => j.uploadId),
+  );
+  return new Map(uploads.map((u) => [u.id, u.fileName]));
 }
 
 export async function listImportJobs(
@@ -412,17 +423,6 @@ export async function commandJob(
   return (await findJob(db, principal.orgId, id)) ?? job;
 }
 
-/** Streams a pass's report (see writeFailures) to a principal who may read the job. */
-export async function writeReport(
-  db: Kysely<DB>,
-  principal: Principal,
-  id: string,
-  phase: ImportPhase,
-  out: NodeJS.WritableStream,
-): Promise<void> {
-  await writeFailures(db, await getJob(db, principal, id), phase, out);
-}
-
 /** The sample file: every column an import reads, and two rows showing their formats. */
 export function sampleCsv(customFields: readonly string[]): string {
   const header = [...IMPORT_TARGET_NAMES, ...customFields.map((n) => `customFields.${n}`)];
@@ -450,18 +450,8 @@ export function sampleCsv(customFields: readonly string[]): string {
     'twitterId.screenName': 'grace',
   };
   const lines = [header, header.map((h) => example[h] ?? ''), header.map((h) => second[h] ?? '')];
-  return lines
-    .map((cells) =>
-      cells
-        .map(escapeFormula)
-        .map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c))
-        .join(','),
-    )
-    .join('\r\n')
-    .concat('\r\n');
-}
-
-/** Sizes the CLI reports progress against. */
-export async function fileSize(file: string): Promise<number> {
-  return (await stat(file)).size;
+  return stringify(
+    lines.map((cells) => cells.map(escapeFormula)),
+    { record_delimiter: 'windows' },
+  );
 }

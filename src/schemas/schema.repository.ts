@@ -130,20 +130,25 @@ export async function findSchemaByName(
   return row && rowToSchema(row);
 }
 
-export async function findSchemaVersion(
-  db: Kysely<DB>,
-  orgId: string,
-  schemaId: string,
-  version: number,
-): Promise<SchemaVersion | undefined> {
-  const row = await db
+/** The versions of one schema, with the columns a SchemaVersion is read from. */
+function versionsOf(db: Kysely<DB>, orgId: string, schemaId: string) {
+  return db
     .selectFrom('custom_field_schema_versions as v')
     .innerJoin('custom_field_schemas as s', (j) =>
       j.onRef('s.org_id', '=', 'v.org_id').onRef('s.id', '=', 'v.schema_id'),
     )
     .select(VERSION_COLUMNS)
     .where('v.org_id', '=', orgId)
-    .where('v.schema_id', '=', schemaId)
+    .where('v.schema_id', '=', schemaId);
+}
+
+export async function findSchemaVersion(
+  db: Kysely<DB>,
+  orgId: string,
+  schemaId: string,
+  version: number,
+): Promise<SchemaVersion | undefined> {
+  const row = await versionsOf(db, orgId, schemaId)
     .where('v.version', '=', version)
     .executeTakeFirst();
   return row && rowToVersion(row, row.entity_type);
@@ -155,16 +160,7 @@ export async function listSchemaVersions(
   orgId: string,
   schemaId: string,
 ): Promise<SchemaVersion[]> {
-  const rows = await db
-    .selectFrom('custom_field_schema_versions as v')
-    .innerJoin('custom_field_schemas as s', (j) =>
-      j.onRef('s.org_id', '=', 'v.org_id').onRef('s.id', '=', 'v.schema_id'),
-    )
-    .select(VERSION_COLUMNS)
-    .where('v.org_id', '=', orgId)
-    .where('v.schema_id', '=', schemaId)
-    .orderBy('v.version')
-    .execute();
+  const rows = await versionsOf(db, orgId, schemaId).orderBy('v.version').execute();
   return rows.map((row) => rowToVersion(row, row.entity_type));
 }
 
