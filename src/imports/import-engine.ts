@@ -488,10 +488,12 @@ async function importBatch(
       fingerprints.push({ fingerprint: row.fingerprint, contactId: contact.id, organizationId });
       continue;
     }
+    let changed = false;
     for (const id of targets) {
       const current = contacts.get(id) as Contact;
       const merged = mergeImportedFields(current.fields, fields);
       if (JSON.stringify(merged) === JSON.stringify(current.fields)) continue;
+      changed = true;
       if (!before.has(id) && !created.includes(current)) before.set(id, current);
       const next: Contact = {
         ...current,
@@ -506,6 +508,8 @@ async function importBatch(
       if (at !== -1) created[at] = next;
       else updatedIds.add(id);
     }
+    // The row found its contact as it says: nothing to write.
+    if (!changed) unchanged += 1;
     fingerprints.push({
       fingerprint: row.fingerprint,
       contactId: targets[0] ?? null,

@@ -7,6 +7,7 @@ import {
   type RowInput,
 } from '../csv/columns.js';
 import type { ContactFields } from '../contacts/contact.js';
+import type { PhoneNumber } from '../contacts/phone.js';
 import type { OrganizationFields } from '../organizations/organization.js';
 import { CsvFileError } from './csv-file.js';
 import type { CsvMapping } from './import-settings.js';
@@ -114,13 +115,28 @@ export function rowFingerprint(
   return hash.digest('base64url');
 }
 
+/** Whether two phones are the same number (then the current one keeps the format it was typed in). */
+function samePhone(current: PhoneNumber | undefined, row: PhoneNumber | undefined): boolean {
+  return current?.e164 !== undefined && current.e164 === row?.e164;
+}
+
+const PHONE_SLOTS = ['workPhone', 'cellPhone', 'homePhone', 'otherPhone'] as const;
+
 /**
  * The contact an imported row leaves behind when it matched `current`: every field the row
  * gives replaces the current one (the file wins, as Genesys merges), the others stay; an address
- * or custom fields are merged field by field, external ids united.
+ * or custom fields are merged field by field, external ids united. A phone that is the number
+ * the contact already has stays as it is, so that an export (which writes E.164) imports back
+ * unchanged.
  */
 export function mergeImportedFields(current: ContactFields, row: ContactFields): ContactFields {
   const merged: ContactFields = { ...current, ...row };
+  for (const slot of PHONE_SLOTS)
+    if (samePhone(current[slot], row[slot])) merged[slot] = current[slot];
+  const whatsApp = current.whatsAppId;
+  if (whatsApp !== undefined && row.whatsAppId !== undefined)
+    if (samePhone(whatsApp.phoneNumber, row.whatsAppId.phoneNumber))
+      merged.whatsAppId = { ...row.whatsAppId, phoneNumber: whatsApp.phoneNumber };
   if (current.address !== undefined && row.address !== undefined)
     merged.address = { ...current.address, ...row.address };
   if (current.customFields !== undefined && row.customFields !== undefined)
@@ -141,6 +157,7 @@ export function mergeImportedOrganization(
   row: Partial<OrganizationFields>,
 ): OrganizationFields {
   const merged: OrganizationFields = { ...current, ...row, name: row.name ?? current.name };
+  if (samePhone(current.phoneNumber, row.phoneNumber)) merged.phoneNumber = current.phoneNumber;
   if (current.address !== undefined && row.address !== undefined)
     merged.address = { ...current.address, ...row.address };
   return merged;
