@@ -40,6 +40,8 @@ import { retentionRoutes } from './retention/retention.routes.js';
 import { importJobRoutes } from './imports/import-job.routes.js';
 import { startImportWorker } from './imports/import-worker.js';
 import { importSettingsRoutes } from './imports/import-settings.routes.js';
+import { exportRoutes } from './exports/export.routes.js';
+import { startExportWorker } from './exports/export-worker.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -165,6 +167,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => importWorker.stop());
   await app.register(
     importJobRoutes({ db, dataDir: config.dataDir, onWork: () => importWorker.kick() }),
+  );
+  const exportWorker = startExportWorker(db, {
+    dataDir: config.dataDir,
+    onError: (error) => app.log.error({ err: error }, 'an export failed'),
+  });
+  app.addHook('onClose', async () => exportWorker.stop());
+  await app.register(
+    exportRoutes({ db, dataDir: config.dataDir, onWork: () => exportWorker.kick() }),
   );
   return app;
 }

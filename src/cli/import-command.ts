@@ -20,7 +20,7 @@ import {
 } from '../imports/import-job.repository.js';
 import { createJob, settingsOfRequest } from '../imports/import-job.service.js';
 import { LEASE_SECONDS, runImportJob } from '../imports/import-engine.js';
-import { ownerIsGone, processOwner } from '../imports/import-worker.js';
+import { ownerIsGone, processOwner } from '../common/job-worker.js';
 import { reportUri, type ImportJob } from '../imports/import-job.js';
 import { CsvFileError, inspectCsv } from '../imports/csv-file.js';
 import { writeReportFile } from '../imports/import-report.js';

@@ -1,6 +1,8 @@
 import type { Contact, ContactFields } from '../contacts/contact.js';
 import type { PhoneNumber } from '../contacts/phone.js';
 import type { Organization, OrganizationFields } from '../organizations/organization.js';
+import type { Note } from '../notes/note.js';
+import type { Relationship } from '../relationships/relationship.js';
 
 /*
  * The CSV columns of contacts and organizations (SPEC §8): one vocabulary for the sample file,
@@ -413,6 +415,58 @@ export function organizationCells(
   return cells.map((cell) => cell ?? '');
 }
 
+/** The header of a notes export. */
+export const NOTE_HEADER: readonly string[] = [
+  'id',
+  'divisionId',
+  'entityType',
+  'entityId',
+  'noteText',
+  'createdBy.type',
+  'createdBy.id',
+  'createDate',
+  'modifyDate',
+];
+
+/** A note as the cells of NOTE_HEADER, unescaped. */
+export function noteCells(note: Note): string[] {
+  return [
+    note.id,
+    note.divisionId ?? '*',
+    note.entityType,
+    note.entityId,
+    note.noteText,
+    note.createdBy?.type ?? '',
+    note.createdBy?.id ?? '',
+    note.createDate,
+    note.modifyDate,
+  ];
+}
+
+/** The header of a relationships export. */
+export const RELATIONSHIP_HEADER: readonly string[] = [
+  'id',
+  'divisionId',
+  'user.id',
+  'externalOrganization.id',
+  'relationship',
+  'createDate',
+  'modifyDate',
+];
+
+/** A relationship as the cells of RELATIONSHIP_HEADER, unescaped. */
+export function relationshipCells(relationship: Relationship): string[] {
+  return [
+    relationship.id,
+    relationship.divisionId ?? '*',
+    relationship.userId,
+    relationship.organizationId,
+    relationship.relationship,
+    relationship.createDate,
+    relationship.modifyDate,
+  ];
+}
+
 const FORMULA_START = /^[=+\-@\t\r]/;
 
 /**
@@ -426,4 +480,21 @@ export function escapeFormula(cell: string): string {
 /** The inverse of escapeFormula, applied by imports so that an export reads back unchanged. */
 export function unescapeFormula(cell: string): string {
   return cell.startsWith("'") && FORMULA_START.test(cell.slice(1)) ? cell.slice(1) : cell;
+}
+
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/**
+ * One CSV line (RFC 4180, CRLF-terminated) of cells escaped against formulas: a cell holding a
+ * comma, a quote or a line break is quoted, its quotes doubled. Exports write millions of these,
+ * so this is a loop rather than a stream transform per row.
+ */
+export function csvLine(cells: readonly string[]): string {
+  let line = '';
+  for (let i = 0; i < cells.length; i++) {
+    const cell = escapeFormula(cells[i] as string);
+    if (i > 0) line += ',';
+    line += NEEDS_QUOTES.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
+  }
+  return `${line}\r\n`;
 }

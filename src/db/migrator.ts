@@ -11,6 +11,7 @@ import * as clusterScans from './migrations/2026-12-02-0008-cluster-scans.js';
 import * as customFieldSchemas from './migrations/2026-12-02-0009-custom-field-schemas.js';
 import * as importSettings from './migrations/2026-12-02-0010-import-settings.js';
 import * as importJobs from './migrations/2026-12-02-0011-import-jobs.js';
+import * as exportJobs from './migrations/2026-12-02-0012-exports.js';
 
 interface DialectMigration {
   up(db: Kysely<any>, dialect: DialectName): Promise<void>;
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-12-02-0009-custom-field-schemas': customFieldSchemas,
   '2026-12-02-0010-import-settings': importSettings,
   '2026-12-02-0011-import-jobs': importJobs,
+  '2026-12-02-0012-exports': exportJobs,
 };
 
 async function migrator(db: Kysely<any>, dialect: DialectName): Promise<Migrator> {

@@ -497,6 +497,32 @@ export interface ImportFingerprintTable {
   organization_id: string | null;
 }
 
+/** An export asked for: what it covers, its state, and the process writing its file. */
+export interface ExportJobTable {
+  org_id: string;
+  id: string;
+  /** contacts, organizations, notes or relationships. */
+  kind: string;
+  /** JSON array: the divisionIds the export was asked for (as given). */
+  division_ids: string;
+  /** JSON ReadFilter: the divisions the asker could read, fixed when the export was asked for. */
+  read_filter: string;
+  /** JSON: the Genesys queryConditions.filters, checked. */
+  query_conditions: string | null;
+  row_limit: number;
+  /** RUNNING, SUCCEEDED or FAILED. */
+  status: string;
+  status_details: string | null;
+  result_row_count: number | null;
+  token: string;
+  lease_owner: string | null;
+  lease_until: string | null;
+  principal_type: string;
+  principal_id: string;
+  created_at: string;
+  completed_at: string | null;
+}
+
 export interface DB {
   orgs: OrgTable;
   divisions: DivisionTable;
@@ -531,4 +557,5 @@ export interface DB {
   import_jobs: ImportJobTable;
   import_failures: ImportFailureTable;
   import_fingerprints: ImportFingerprintTable;
+  export_jobs: ExportJobTable;
 }

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../authorization/access.js';
 
 declare module 'fastify' {
@@ -17,4 +18,10 @@ declare module 'fastify' {
 export function principalOf(request: { principal?: Principal }): Principal {
   if (request.principal === undefined) throw new Error('route reached without authentication');
   return request.principal;
+}
+
+/** The origin a client reached this server at, for absolute URLs (uploads, downloads). */
+export function originOf(request: FastifyRequest): string {
+  const host = request.headers.host ?? `${request.hostname}`;
+  return `${request.protocol}://${host}`;
 }

@@ -1,10 +1,10 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { principalOf } from '../http/fastify-types.js';
+import { originOf, principalOf } from '../http/fastify-types.js';
 import { STANDARD_ERRORS } from '../http/schemas.js';
 import { afterListing } from '../http/cursor-listing.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.js';
@@ -26,7 +26,7 @@ import {
 } from './import-job.service.js';
 import { IMPORT_PATH, jobSelfUri, toJobView, type ImportJob } from './import-job.js';
 import { writeFailures } from './import-report.js';
-import { listEnabledCustomFieldNames } from './import-schemas.js';
+import { listCustomFieldNames } from '../schemas/schema.service.js';
 
 const tags = ['Import jobs'];
 
@@ -62,12 +62,6 @@ const JobView = Type.Object(
 
 const UploadParams = Type.Object({ uploadId: Type.String({ minLength: 1, maxLength: 100 }) });
 const JobParams = Type.Object({ jobId: Type.String({ minLength: 1, maxLength: 100 }) });
-
-/** The origin a client reached this server at, for the absolute upload URL. */
-function originOf(request: FastifyRequest): string {
-  const host = request.headers.host ?? `${request.hostname}`;
-  return `${request.protocol}://${host}`;
-}
 
 export function importJobRoutes(deps: {
   db: Kysely<DB>;
@@ -214,7 +208,9 @@ export function importJobRoutes(deps: {
       async (request, reply) => {
         const principal = principalOf(request);
         requirePermission(principal, UPLOAD_VIEW);
-        const csv = sampleCsv(await listEnabledCustomFieldNames(db, principal.orgId));
+        const csv = sampleCsv(
+          await listCustomFieldNames(db, principal.orgId, 'contact', 'enabled'),
+        );
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', 'attachment; filename="kith-import-sample.csv"')

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,7 +7,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { stringify } from 'csv-stringify/sync';
 import type { DB } from '../db/schema.js';
-import { newId, randomId } from '../common/ids.js';
+import { newId, randomId, sameSecret } from '../common/ids.js';
 import { nowIso } from '../common/time.js';
 import { AppError, badRequest, conflict, notFound } from '../errors/app-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
@@ -91,12 +90,6 @@ export async function createUpload(
   return upload;
 }
 
-function sameToken(expected: string, given: string): boolean {
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /** Counts bytes, failing as soon as more arrive than were announced. */
 class SizeLimit extends Transform {
   bytes = 0;
@@ -132,7 +125,7 @@ export async function receiveUpload(
   body: Readable,
 ): Promise<ImportUpload> {
   const upload = await findUpload(db, address.orgId, address.uploadId);
-  if (upload === undefined || !sameToken(upload.token, address.token)) throw notFound('Upload');
+  if (upload === undefined || !sameSecret(upload.token, address.token)) throw notFound('Upload');
   if (upload.status !== 'Pending') throw conflict('The file of this upload was already sent');
   const target = path.join(dataDir, upload.path);
   await mkdir(path.dirname(target), { recursive: true });

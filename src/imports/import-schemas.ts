@@ -7,19 +7,6 @@ import { listCurrentSchemas } from '../schemas/schema.repository.js';
 import { loadCustomFieldsValidator } from '../schemas/schema.service.js';
 import type { SchemaRef } from '../schemas/schema.js';
 
-/** The custom fields of the organization's enabled contact schemas (the sample file's columns). */
-export async function listEnabledCustomFieldNames(
-  db: Kysely<DB>,
-  orgId: string,
-): Promise<string[]> {
-  const names = new Set<string>();
-  for (const version of await listCurrentSchemas(db, orgId, 'contact')) {
-    if (!version.enabled) continue;
-    for (const field of fieldsOf(version.jsonSchema)) names.add(field.name);
-  }
-  return [...names];
-}
-
 /**
  * Checks imported custom fields against their schema (SPEC §7), loading each schema version's
  * validator once per job. A row that names no schema (no `schema.id` column) gets the enabled

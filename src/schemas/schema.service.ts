@@ -453,3 +453,22 @@ export async function checkCustomFields(
   const check = await loadCustomFieldsCheck(db, orgId, kind, schema, { allowDisabled: kept });
   if (customFields !== undefined) throwProblems(check(customFields));
 }
+
+/**
+ * The custom field names of an organization's schemas for `entity`, in schema name order, each
+ * once: of the enabled schemas (the import sample's columns), or of all of them (an export, whose
+ * records may still carry the fields of a schema disabled since).
+ */
+export async function listCustomFieldNames(
+  db: Kysely<DB>,
+  orgId: string,
+  entity: SchemaEntity,
+  which: 'enabled' | 'all',
+): Promise<string[]> {
+  const names = new Set<string>();
+  for (const version of await listCurrentSchemas(db, orgId, entity)) {
+    if (which === 'enabled' && !version.enabled) continue;
+    for (const field of fieldsOf(version.jsonSchema)) names.add(field.name);
+  }
+  return [...names];
+}

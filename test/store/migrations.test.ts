@@ -17,6 +17,7 @@ const CLUSTER_SCANS = '2026-12-02-0008-cluster-scans';
 const CUSTOM_FIELD_SCHEMAS = '2026-12-02-0009-custom-field-schemas';
 const IMPORT_SETTINGS = '2026-12-02-0010-import-settings';
 const IMPORT_JOBS = '2026-12-02-0011-import-jobs';
+const EXPORTS = '2026-12-02-0012-exports';
 /** Every migration, oldest first. */
 const MIGRATIONS = [
   FOUNDATION,
@@ -30,6 +31,7 @@ const MIGRATIONS = [
   CUSTOM_FIELD_SCHEMAS,
   IMPORT_SETTINGS,
   IMPORT_JOBS,
+  EXPORTS,
 ];
 
 const APP_TABLES = [
@@ -47,6 +49,7 @@ const APP_TABLES = [
   'custom_field_schemas',
   'divisions',
   'events',
+  'export_jobs',
   'external_sources',
   'grants',
   'import_csv_settings',
