@@ -21,6 +21,7 @@ import {
 import { createJob, settingsOfRequest } from '../imports/import-job.service.js';
 import { LEASE_SECONDS, runImportJob } from '../imports/import-engine.js';
 import { ownerIsGone, processOwner } from '../common/job-worker.js';
+import { operator } from './operator.js';
 import { reportUri, type ImportJob } from '../imports/import-job.js';
 import { CsvFileError, inspectCsv } from '../imports/csv-file.js';
 import { writeReportFile } from '../imports/import-report.js';
@@ -36,17 +37,6 @@ export interface ImportOptions {
   readonly dryRun?: boolean;
   readonly json?: boolean;
   readonly report?: string;
-}
-
-/** The principal `kith import` acts as: the operator, with every permission (as `kith` has). */
-function operator(orgId: string): Principal {
-  return {
-    orgId,
-    type: 'client',
-    id: 'kith-cli',
-    name: 'kith import',
-    grants: [{ roleId: 'kith-cli', divisionId: '*', permissions: ['*:*:*'] }],
-  };
 }
 
 const CLI_SETTINGS = 'kith import (command line)';
@@ -160,7 +150,7 @@ export async function runImport(
     if (error instanceof CsvFileError) throw new ImportUsageError(`${file}: ${error.message}`);
     throw error;
   }
-  const principal = operator(orgId);
+  const principal = operator(orgId, 'kith import');
   const mappings = options.map === undefined ? undefined : parseMappings(options.map);
   const settingsId = options.settings ?? (await defaultSettings(db, principal));
   const resolved =
@@ -218,15 +208,22 @@ export async function runImport(
   const started = Date.now();
   let finished: ImportJob;
   try {
-    finished = await runImportJob(
-      db,
-      { ...job, leaseOwner: owner },
-      {
-        dataDir,
-        owner,
-        onProgress: (current, bytes) => progress.update(bytes, current),
-      },
-    );
+    for (;;) {
+      finished = await runImportJob(
+        db,
+        { ...job, leaseOwner: owner },
+        {
+          dataDir,
+          owner,
+          onProgress: (current, bytes) => progress.update(bytes, current),
+        },
+      );
+      // A run that gave its lease up (a batch whose contacts kept changing) is taken again.
+      const at = nowIso();
+      if (finished.status !== 'Running' || finished.leaseOwner !== null) break;
+      if (!(await claimJob(db, finished, owner, addSeconds(at, LEASE_SECONDS), at))) break;
+      job = finished;
+    }
   } finally {
     progress.stop();
   }

@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { openConfiguredDatabase } from '../db/open.js';
 import { migrateDown, migrateToLatest } from '../db/migrator.js';
@@ -13,6 +13,8 @@ import { resolveRole } from '../roles/role.service.js';
 import { ALL_DIVISIONS } from '../authorization/access.js';
 import { findDivision, findDivisionByName } from '../divisions/division.repository.js';
 import { ImportUsageError, runImport } from './import-command.js';
+import { runExport } from './export-command.js';
+import { EXPORT_KINDS, type ExportKind } from '../exports/export-job.js';
 import { sweepAllOrganizations, sweepOrganization } from '../retention/retention.service.js';
 
 /** Exit codes: 0 done, 1 the operation failed, 2 bad usage or configuration. */
@@ -49,6 +51,15 @@ async function orgIdOf(database: Database, org: string | undefined): Promise<str
   return found.id;
 }
 
+/** A division by id or name. @throws UsageError when the organization has none such. */
+async function divisionIdOf(database: Database, orgId: string, division: string): Promise<string> {
+  const found =
+    (await findDivision(database.db, orgId, division)) ??
+    (await findDivisionByName(database.db, orgId, division));
+  if (!found) throw new UsageError(`No division named or with id "${division}"`);
+  return found.id;
+}
+
 async function roleDivisionsOf(
   database: Database,
   orgId: string,
@@ -59,17 +70,8 @@ async function roleDivisionsOf(
   if (!found)
     throw new UsageError(`No role named or with id "${role}" (built-in roles: admin, agent)`);
   const ids: string[] = [];
-  for (const d of divisions ?? [ALL_DIVISIONS]) {
-    if (d === ALL_DIVISIONS) {
-      ids.push(d);
-      continue;
-    }
-    const division =
-      (await findDivision(database.db, orgId, d)) ??
-      (await findDivisionByName(database.db, orgId, d));
-    if (!division) throw new UsageError(`No division named or with id "${d}"`);
-    ids.push(division.id);
-  }
+  for (const d of divisions ?? [ALL_DIVISIONS])
+    ids.push(d === ALL_DIVISIONS ? d : await divisionIdOf(database, orgId, d));
   return ids.map((divisionId) => ({ roleId: found.id, divisionId }));
 }
 
@@ -173,15 +175,10 @@ export function buildCli(): Command {
         const settings = config();
         await withDatabase(async (database) => {
           const orgId = await orgIdOf(database, options.org);
-          let divisionId: string | null = null;
-          if (options.division !== undefined) {
-            const division =
-              (await findDivision(database.db, orgId, options.division)) ??
-              (await findDivisionByName(database.db, orgId, options.division));
-            if (!division)
-              throw new UsageError(`No division named or with id "${options.division}"`);
-            divisionId = division.id;
-          }
+          const divisionId =
+            options.division === undefined
+              ? null
+              : await divisionIdOf(database, orgId, options.division);
           try {
             exitCode = await runImport(
               database.db,
@@ -194,6 +191,50 @@ export function buildCli(): Command {
             if (error instanceof ImportUsageError) throw new UsageError(error.message);
             throw error;
           }
+        });
+      },
+    );
+
+  program
+    .command('export')
+    .description('Export contacts, organizations, notes or relationships as CSV (every field)')
+    .addArgument(new Argument('<kind>', 'what to export').choices(EXPORT_KINDS))
+    .option('--out <file>', 'write the CSV to this file (default: standard output)')
+    .option(
+      '--division <division...>',
+      'only these divisions (ids or names; * for unassigned records)',
+    )
+    .option(
+      '--type <type...>',
+      'contacts of these types (Ephemeral, Identified, Curated, Canonical)',
+    )
+    .option('--organization <id>', 'only what belongs to this external organization')
+    .option('--limit <n>', 'at most this many rows', integer)
+    .option('--org <id>', 'organization id (default: the default organization)')
+    .option('--json', 'with --out, print a JSON summary as the last line')
+    .action(
+      async (
+        kind: ExportKind,
+        options: {
+          out?: string;
+          division?: string[];
+          type?: string[];
+          organization?: string;
+          limit?: number;
+          org?: string;
+          json?: boolean;
+        },
+      ) => {
+        await withDatabase(async (database) => {
+          const orgId = await orgIdOf(database, options.org);
+          const divisions: string[] = [];
+          for (const d of options.division ?? [])
+            divisions.push(d === ALL_DIVISIONS ? d : await divisionIdOf(database, orgId, d));
+          await runExport(database.db, orgId, kind, {
+            ...options,
+            divisions,
+            ...(options.type === undefined ? {} : { types: options.type }),
+          });
         });
       },
     );

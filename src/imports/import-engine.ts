@@ -64,6 +64,12 @@ export const BATCH_SIZE = 2000;
 /** Why a run stopped early: the job was cancelled, or another process took it over. */
 class Stopped extends Error {}
 
+/** A contact a batch updates was changed by someone else meanwhile: the batch runs again. */
+class ChangedMeanwhile extends Error {}
+
+/** How often a batch is run again when its contacts keep changing under it. */
+const BATCH_ATTEMPTS = 5;
+
 export interface RunOptions {
   /** The data directory, against which an upload's relative path is resolved. */
   readonly dataDir: string;
@@ -542,7 +548,7 @@ async function importBatch(
           contactPoints(next.fields, ctx.blocklist),
         ))
       )
-        throw new Stopped(`contact ${id} changed during the import; the batch is retried`);
+        throw new ChangedMeanwhile(`contact ${id} changed during the import`);
     }
     // The events of a bulk load: a created contact's event carries it whole, so only updates,
     // which have a before, go to the audit log as well. All in one insert per table.
@@ -661,42 +667,52 @@ export async function runImportJob(
       }
       const last = batch[batch.length - 1] as CsvRecord;
       const context = ctx;
-      counts = await db.transaction().execute(async (trx) => {
-        const outcome = await importBatch(trx, context, records);
-        const succeeded = records.length - outcome.failures.length;
-        const next: JobCounts = dryRun
-          ? {
-              ...counts,
-              dryRunSuccess: counts.dryRunSuccess + succeeded,
-              dryRunFailed: counts.dryRunFailed + outcome.failures.length,
-            }
-          : {
-              ...counts,
-              importSuccess: counts.importSuccess + succeeded,
-              importFailed: counts.importFailed + outcome.failures.length,
-              created: counts.created + outcome.created,
-              updated: counts.updated + outcome.updated,
-              unchanged: counts.unchanged + outcome.unchanged,
-            };
-        if (outcome.failures.length > 0)
-          await insertFailures(trx, job, job.phase, outcome.failures);
-        const now = nowIso();
-        const saved = await saveCheckpoint(
-          trx,
-          job,
-          owner,
-          {
-            nextOffset: last.endOffset,
-            nextLine: last.endLine,
-            counts: next,
-            leaseUntil: addSeconds(now, LEASE_SECONDS),
-            ...(newHeader === undefined ? {} : { header: newHeader, separator }),
-          },
-          now,
-        );
-        if (!saved) throw new Stopped('the job was cancelled or taken over');
-        return next;
-      });
+      const commit = () =>
+        db.transaction().execute(async (trx) => {
+          const outcome = await importBatch(trx, context, records);
+          const succeeded = records.length - outcome.failures.length;
+          const next: JobCounts = dryRun
+            ? {
+                ...counts,
+                dryRunSuccess: counts.dryRunSuccess + succeeded,
+                dryRunFailed: counts.dryRunFailed + outcome.failures.length,
+              }
+            : {
+                ...counts,
+                importSuccess: counts.importSuccess + succeeded,
+                importFailed: counts.importFailed + outcome.failures.length,
+                created: counts.created + outcome.created,
+                updated: counts.updated + outcome.updated,
+                unchanged: counts.unchanged + outcome.unchanged,
+              };
+          if (outcome.failures.length > 0)
+            await insertFailures(trx, job, job.phase, outcome.failures);
+          const now = nowIso();
+          const saved = await saveCheckpoint(
+            trx,
+            job,
+            owner,
+            {
+              nextOffset: last.endOffset,
+              nextLine: last.endLine,
+              counts: next,
+              leaseUntil: addSeconds(now, LEASE_SECONDS),
+              ...(newHeader === undefined ? {} : { header: newHeader, separator }),
+            },
+            now,
+          );
+          if (!saved) throw new Stopped('the job was cancelled or taken over');
+          return next;
+        });
+      // The batch rolled back whole; its rows are read again, against the contacts as they are now.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          counts = await commit();
+          break;
+        } catch (error) {
+          if (!(error instanceof ChangedMeanwhile) || attempt === BATCH_ATTEMPTS) throw error;
+        }
+      }
       job = {
         ...job,
         counts,
@@ -729,6 +745,16 @@ export async function runImportJob(
     }
   } catch (error) {
     if (error instanceof Stopped) return (await findJob(db, job.orgId, job.id)) ?? job;
+    if (error instanceof ChangedMeanwhile) {
+      // Contacts of one batch kept changing: give the lease up so that the job runs again soon.
+      await updateJobState(
+        db,
+        job,
+        { status: ['Running'], owner },
+        { lease_owner: null, lease_until: null, modified_at: nowIso() },
+      );
+      return (await findJob(db, job.orgId, job.id)) ?? job;
+    }
     if (!(error instanceof CsvFileError)) throw error;
     await finish(db, job, owner, { status: 'Failed', status_details: error.message });
   }
