@@ -203,9 +203,9 @@ export async function run(options: BenchOptions): Promise<void> {
     const out = path.join(DATA_DIR, 'import-export.csv');
     try {
       const exported = await runKith(['export', 'contacts', '--out', out, '--json'], env);
-      const exportedRows = Number(exported.json.rows ?? exported.json.resultRowCount ?? 0);
+      const exportedRows = Number(exported.json.exported ?? 0);
       console.log(
-        `${dialect} export: ${exportedRows} rows in ${exported.seconds.toFixed(1)} s = ${Math.round(exportedRows / exported.seconds)} rows/s, peak RSS ${exported.peakRssMb.toFixed(0)} MB`,
+        `${dialect} export: ${exportedRows} rows in ${exported.seconds.toFixed(1)} s = ${Math.round(exportedRows / exported.seconds)} rows/s (engine ${String(exported.json.rowsPerSecond)} rows/s), peak RSS ${exported.peakRssMb.toFixed(0)} MB`,
       );
     } catch (error) {
       console.log(`${dialect} export: not measured (${(error as Error).message.split('\n')[0]})`);

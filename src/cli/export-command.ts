@@ -52,6 +52,7 @@ export async function runExport(
       queryConditions: { filters: filtersOf(options), limit: options.limit },
     }),
   };
+  const started = Date.now();
   const tty = process.stderr.isTTY;
   let shown = Date.now();
   const onProgress = (rows: number) => {
@@ -65,11 +66,20 @@ export async function runExport(
       : await writeFileAtomically(path.resolve(options.out), (out) =>
           writeExport(db, spec, out, { onProgress }),
         );
+  const seconds = (Date.now() - started) / 1000;
   if (tty) process.stderr.write('\r\x1b[K');
   const file = options.out === undefined ? null : path.resolve(options.out);
   const summary = `Exported ${rows.toLocaleString('en-US')} ${kind}${file === null ? '' : ` to ${file}`}`;
   if (options.json === true && file !== null)
-    console.log(JSON.stringify({ exported: rows, kind, file }));
+    console.log(
+      JSON.stringify({
+        exported: rows,
+        kind,
+        file,
+        seconds: Math.round(seconds * 100) / 100,
+        rowsPerSecond: Math.round(rows / Math.max(seconds, 0.001)),
+      }),
+    );
   else console.error(summary);
   return rows;
 }

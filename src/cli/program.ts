@@ -34,8 +34,11 @@ function config(): Config {
 }
 
 /** Runs `work` against the migrated database and closes it afterwards. */
-async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
-  const database = openConfiguredDatabase(config());
+async function withDatabase<T>(
+  work: (database: Database) => Promise<T>,
+  options: { bulk?: boolean } = {},
+): Promise<T> {
+  const database = openConfiguredDatabase(config(), options);
   try {
     await migrateToLatest(database.db, database.dialect);
     return await work(database);
@@ -173,25 +176,28 @@ export function buildCli(): Command {
         },
       ) => {
         const settings = config();
-        await withDatabase(async (database) => {
-          const orgId = await orgIdOf(database, options.org);
-          const divisionId =
-            options.division === undefined
-              ? null
-              : await divisionIdOf(database, orgId, options.division);
-          try {
-            exitCode = await runImport(
-              database.db,
-              orgId,
-              file,
-              { ...options, division: divisionId },
-              settings.dataDir,
-            );
-          } catch (error) {
-            if (error instanceof ImportUsageError) throw new UsageError(error.message);
-            throw error;
-          }
-        });
+        await withDatabase(
+          async (database) => {
+            const orgId = await orgIdOf(database, options.org);
+            const divisionId =
+              options.division === undefined
+                ? null
+                : await divisionIdOf(database, orgId, options.division);
+            try {
+              exitCode = await runImport(
+                database.db,
+                orgId,
+                file,
+                { ...options, division: divisionId },
+                settings.dataDir,
+              );
+            } catch (error) {
+              if (error instanceof ImportUsageError) throw new UsageError(error.message);
+              throw error;
+            }
+          },
+          { bulk: true },
+        );
       },
     );
 
@@ -225,17 +231,20 @@ export function buildCli(): Command {
           json?: boolean;
         },
       ) => {
-        await withDatabase(async (database) => {
-          const orgId = await orgIdOf(database, options.org);
-          const divisions: string[] = [];
-          for (const d of options.division ?? [])
-            divisions.push(d === ALL_DIVISIONS ? d : await divisionIdOf(database, orgId, d));
-          await runExport(database.db, orgId, kind, {
-            ...options,
-            divisions,
-            ...(options.type === undefined ? {} : { types: options.type }),
-          });
-        });
+        await withDatabase(
+          async (database) => {
+            const orgId = await orgIdOf(database, options.org);
+            const divisions: string[] = [];
+            for (const d of options.division ?? [])
+              divisions.push(d === ALL_DIVISIONS ? d : await divisionIdOf(database, orgId, d));
+            await runExport(database.db, orgId, kind, {
+              ...options,
+              divisions,
+              ...(options.type === undefined ? {} : { types: options.type }),
+            });
+          },
+          { bulk: true },
+        );
       },
     );
 

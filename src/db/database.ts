@@ -33,6 +33,12 @@ export interface DatabaseOptions {
   /** A PostgreSQL schema to use instead of `public` (tests isolate themselves this way). */
   readonly pgSchema?: string;
   readonly poolSize?: number;
+  /**
+   * SQLite: how much of the file to read through mmap (default 4 GB). Mapped pages count in the
+   * process's RSS, so bulk commands that stream a whole file through (import, export) map none
+   * and keep their memory to the page cache.
+   */
+  readonly sqliteMmapBytes?: number;
 }
 
 // Raw strings for JSON columns and ISO-8601 for timestamps make rows look the same on both
@@ -205,7 +211,7 @@ export function openDatabase(options: DatabaseOptions): Database {
   const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file);
   sqlite.pragma(`wal_autocheckpoint = ${checkpointer === undefined ? 10000 : 100000}`);
   sqlite.pragma('temp_store = memory');
-  sqlite.pragma('mmap_size = 4294967296');
+  sqlite.pragma(`mmap_size = ${options.sqliteMmapBytes ?? 4294967296}`);
   const authWrites = new AuthWrites();
   const db = new Kysely<DB>({
     dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
