@@ -5,10 +5,7 @@ import { openDatabase, type Database } from './database.js';
 export const SQLITE_FILE_NAME = 'kith.sqlite';
 
 /** Opens the database the configuration names: PostgreSQL for `DATABASE_URL`, else SQLite in the data dir. */
-export function openConfiguredDatabase(
-  config: Config,
-  options: { bulk?: boolean } = {},
-): Database {
+export function openConfiguredDatabase(config: Config, options: { bulk?: boolean } = {}): Database {
   return config.databaseUrl !== undefined
     ? openDatabase({ url: config.databaseUrl })
     : openDatabase({

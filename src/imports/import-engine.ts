@@ -426,6 +426,8 @@ async function importBatch(
 
   const now = nowIso();
   const created: Contact[] = [];
+  /** The place in `created` of each contact the batch creates, by id. */
+  const createdAt = new Map<string, number>();
   const updatedIds = new Set<string>();
   const before = new Map<string, Contact>();
   const fingerprints: {
@@ -483,6 +485,7 @@ async function importBatch(
         createDate: now,
         modifyDate: now,
       };
+      createdAt.set(contact.id, created.length);
       created.push(contact);
       contacts.set(contact.id, contact);
       // Later rows of the batch find it as they would find a stored contact.
@@ -500,18 +503,18 @@ async function importBatch(
       const merged = mergeImportedFields(current.fields, fields);
       if (JSON.stringify(merged) === JSON.stringify(current.fields)) continue;
       changed = true;
-      if (!before.has(id) && !created.includes(current)) before.set(id, current);
+      if (!before.has(id) && !createdAt.has(id)) before.set(id, current);
       const next: Contact = {
         ...current,
         fields: merged,
         type:
           current.type === 'Ephemeral' || current.type === 'Identified' ? 'Curated' : current.type,
-        version: created.includes(current) ? current.version : current.version + 1,
+        version: createdAt.has(id) ? current.version : current.version + 1,
         modifyDate: now,
       };
       contacts.set(id, next);
-      const at = created.indexOf(current);
-      if (at !== -1) created[at] = next;
+      const at = createdAt.get(id);
+      if (at !== undefined) created[at] = next;
       else updatedIds.add(id);
     }
     // The row found its contact as it says: nothing to write.

@@ -18,6 +18,7 @@ const CUSTOM_FIELD_SCHEMAS = '2026-12-02-0009-custom-field-schemas';
 const IMPORT_SETTINGS = '2026-12-02-0010-import-settings';
 const IMPORT_JOBS = '2026-12-02-0011-import-jobs';
 const EXPORTS = '2026-12-02-0012-exports';
+const REDUNDANT_ORGANIZATION_INDEX = '2026-12-02-0013-redundant-organization-index';
 /** Every migration, oldest first. */
 const MIGRATIONS = [
   FOUNDATION,
@@ -32,6 +33,7 @@ const MIGRATIONS = [
   IMPORT_SETTINGS,
   IMPORT_JOBS,
   EXPORTS,
+  REDUNDANT_ORGANIZATION_INDEX,
 ];
 
 const APP_TABLES = [
