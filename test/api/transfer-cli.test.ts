@@ -116,7 +116,11 @@ for (const dialect of DIALECTS) {
         const out = path.join(dataDir, 'contacts-export.csv');
         const exported = await runKith(['export', 'contacts', '--out', out, '--json'], env);
         expect(exported.code, exported.stderr).toBe(0);
-        expect(lastJson(exported.stdout)).toMatchObject({ exported: 4, kind: 'contacts', file: out });
+        expect(lastJson(exported.stdout)).toMatchObject({
+          exported: 4,
+          kind: 'contacts',
+          file: out,
+        });
         const rows = records(out);
         expect(rows.find((r) => r.lastName === 'Lovelace')?.workPhone).toBe("'+13175550101");
         expect(rows.find((r) => r.lastName === 'Formula')?.firstName).toBe("'=Evil");

@@ -1,4 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,5 +32,41 @@ describe('readCsvRecords', () => {
   it('reads a valid file whose characters straddle the chunks', async () => {
     const result = await readAll(Buffer.from(`a,b\n${'é,x\n'.repeat(400_000)}`));
     expect(result).toEqual({ rows: 400_001 });
+  });
+
+  it('streams a file: the memory it holds does not grow with the file', async () => {
+    // A collection on demand, so that what is measured is what is held, not garbage.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const file = path.join(dir, 'large.csv');
+    const out = createWriteStream(file);
+    out.write('firstName,lastName,workEmail,address.city,notes\n');
+    const filler = 'x'.repeat(200);
+    for (let i = 0; i < 150_000; i++)
+      if (
+        !out.write(`First${i},Last${i},person${i}@example.com,City ${i % 97},"${filler}, ${i}"\n`)
+      )
+        await once(out, 'drain');
+    out.end();
+    await once(out, 'close');
+    const size = statSync(file).size;
+    expect(size).toBeGreaterThan(35_000_000);
+
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    let held = 0;
+    let rows = 0;
+    let batches = 0;
+    for await (const batch of readCsvRecords(file, { separator: ',', batchSize: 2000 })) {
+      rows += batch.length;
+      if (++batches % 10 === 0) {
+        gc();
+        held = Math.max(held, process.memoryUsage().heapUsed - before);
+      }
+    }
+    expect(rows).toBe(150_001);
+    // Reading the file whole would hold it at least twice over (UTF-16 strings); a stream holds
+    // a chunk and a batch, whatever the file's size.
+    expect(held).toBeLessThan(size / 4);
   });
 });
