@@ -136,6 +136,21 @@ for (const dialect of DIALECTS) {
       expect(job.statusDetails).toContain('is the header line missing');
     });
 
+    it('reads any common separator, and fails a job whose separator it cannot tell, naming the line', async () => {
+      const { settingsId } = await importSettings(kith);
+      const piped = await importCsv(kith, 'firstName|workEmail\nPipe|pipe.sep@example.com\n', {
+        settingsId,
+      });
+      expect(piped.job).toMatchObject({ status: 'Completed', progress: { createdCount: 1 } });
+      const spaced = await importCsv(kith, 'firstName workEmail\nSpace space.sep@example.com\n', {
+        settingsId,
+      });
+      expect(spaced.job.status).toBe('Failed');
+      expect(spaced.job.statusDetails).toContain('line 1');
+      expect(spaced.job.statusDetails).toContain('firstName workEmail');
+      expect(await search('space.sep@example.com')).toEqual([]);
+    });
+
     it('fails a job whose file is not UTF-8, naming the byte', async () => {
       const { settingsId } = await importSettings(kith);
       const latin1 = Buffer.concat([
