@@ -343,6 +343,12 @@ export function targetWriter(target: string): Writer {
   return writer;
 }
 
+/** The readers of a contacts export's field columns, in header order. */
+const CONTACT_READS: readonly Reader<ContactFields>[] = [
+  ...CONTACT_FIELD_COLUMNS,
+  ...SCHEMA_COLUMNS,
+].flatMap((c) => (c.read === undefined ? [] : [c.read]));
+
 /** The header of a contacts export: every column, then one per custom field named. */
 export function contactHeader(customFieldNames: readonly string[]): string[] {
   return [
@@ -360,12 +366,11 @@ export function contactHeader(customFieldNames: readonly string[]): string[] {
 /** A contact as the cells of contactHeader(customFieldNames), unescaped (see escapeFormula). */
 export function contactCells(contact: Contact, customFieldNames: readonly string[]): string[] {
   const f = contact.fields;
-  const cells: (string | undefined)[] = [contact.id, contact.divisionId ?? '*', contact.type];
-  for (const column of CONTACT_FIELD_COLUMNS) if (column.read) cells.push(column.read(f));
-  for (const column of SCHEMA_COLUMNS) cells.push(column.read?.(f));
-  for (const name of customFieldNames) cells.push(customFieldCell(f.customFields?.[name]));
+  const cells: string[] = [contact.id, contact.divisionId ?? '*', contact.type];
+  for (const column of CONTACT_READS) cells.push(column(f) ?? '');
+  for (const name of customFieldNames) cells.push(customFieldCell(f.customFields?.[name]) ?? '');
   cells.push(contact.createDate, contact.modifyDate);
-  return cells.map((cell) => cell ?? '');
+  return cells;
 }
 
 const ORGANIZATION_COLUMNS: Column<OrganizationFields>[] = [
@@ -492,8 +497,11 @@ const NEEDS_QUOTES = /[",\r\n]/;
 export function csvLine(cells: readonly string[]): string {
   let line = '';
   for (let i = 0; i < cells.length; i++) {
-    const cell = escapeFormula(cells[i] as string);
     if (i > 0) line += ',';
+    const raw = cells[i] as string;
+    // Most cells of a wide export are empty: nothing to escape or quote.
+    if (raw === '') continue;
+    const cell = escapeFormula(raw);
     line += NEEDS_QUOTES.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
   }
   return `${line}\r\n`;

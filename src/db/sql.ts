@@ -1,4 +1,5 @@
-import { sql, type Expression, type SqlBool } from 'kysely';
+import { PostgresAdapter, sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import type { DB } from './schema.js';
 
 /** Escapes LIKE wildcards so that user input matches literally. */
 function escapeLike(value: string): string {
@@ -28,4 +29,15 @@ export function divisionCondition(
   return parts.length === 1
     ? (parts[0] as Expression<SqlBool>)
     : sql<SqlBool>`(${sql.join(parts, sql` or `)})`;
+}
+
+/**
+ * Brings the planner's statistics of `tables` up to date on PostgreSQL, whose autovacuum only
+ * gets to a table a minute or more after a bulk load: until then the planner takes a table of
+ * 100,000 fresh rows for an empty one and scans a whole index prefix for every lookup. SQLite
+ * keeps no statistics unless asked, and Kith's queries are planned well without: nothing to do.
+ */
+export async function refreshStatistics(db: Kysely<DB>, tables: readonly string[]): Promise<void> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
+  await sql`analyze ${sql.join(tables.map((t) => sql.table(t)))}`.execute(db);
 }

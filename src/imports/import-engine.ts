@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { insertRows } from '../db/compiled.js';
+import { refreshStatistics } from '../db/sql.js';
 import { newId } from '../common/ids.js';
 import { addSeconds, nowIso } from '../common/time.js';
 import { AppError } from '../errors/app-error.js';
@@ -66,6 +67,15 @@ class Stopped extends Error {}
 
 /** A contact a batch updates was changed by someone else meanwhile: the batch runs again. */
 class ChangedMeanwhile extends Error {}
+
+/** The tables an import fills, whose statistics it refreshes as it goes. */
+const IMPORTED_TABLES = [
+  'contacts',
+  'contact_points',
+  'claims',
+  'organizations',
+  'import_fingerprints',
+] as const;
 
 /** How often a batch is run again when its contacts keep changing under it. */
 const BATCH_ATTEMPTS = 5;
@@ -644,6 +654,7 @@ export async function runImportJob(
             customFields,
           };
     let counts: JobCounts = { ...job.counts };
+    let batches = 0;
     for await (const batch of readCsvRecords(file, {
       separator,
       offset,
@@ -716,6 +727,9 @@ export async function runImportJob(
           if (!(error instanceof ChangedMeanwhile) || attempt === BATCH_ATTEMPTS) throw error;
         }
       }
+      // Each time the rows written double, the planner learns how large the tables have grown.
+      batches += 1;
+      if (!dryRun && (batches & (batches - 1)) === 0) await refreshStatistics(db, IMPORTED_TABLES);
       job = {
         ...job,
         counts,
