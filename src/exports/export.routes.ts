@@ -7,6 +7,7 @@ import { originOf, principalOf } from '../http/fastify-types.js';
 import { STANDARD_ERRORS } from '../http/schemas.js';
 import { afterListing } from '../http/cursor-listing.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.js';
+import { splitListParam } from '../common/list-params.js';
 import { EXPORT_KINDS, exportsPath, toExportView, type ExportKind } from './export-job.js';
 import { createExport, getExport, listExports, openExportFile } from './export.service.js';
 
@@ -116,7 +117,9 @@ export function exportRoutes(deps: {
           },
         },
         async (request) => {
-          const { after, pageSize, divisionIds } = request.query;
+          const { after, pageSize } = request.query;
+          // The SDK joins a list with commas; repeated parameters work too.
+          const divisionIds = splitListParam(request.query.divisionIds);
           const scope = `${kind}-exports`;
           const jobs = await listExports(db, principalOf(request), kind, {
             ...(after === undefined ? {} : { afterId: decodeCursor(after, scope) }),

@@ -1,3 +1,4 @@
+import { Stream } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { AppError, notFound } from '../errors/app-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
@@ -6,6 +7,8 @@ import { ErrorCode } from '../errors/error-codes.js';
 function nulPath(value: unknown, path: string, depth = 0): string | undefined {
   if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
   if (depth > 64 || value === null || typeof value !== 'object') return undefined;
+  // A streamed body (an upload) is a socket's object graph, not data; a buffer is bytes.
+  if (value instanceof Stream || Buffer.isBuffer(value)) return undefined;
   for (const [key, child] of Object.entries(value)) {
     if (key.includes('\u0000')) return path === '' ? key : `${path}.${key}`;
     const found = nulPath(child, path === '' ? key : `${path}.${key}`, depth + 1);
