@@ -55,34 +55,20 @@ export async function insertExport(db: Kysely<DB>, job: ExportJob): Promise<void
     .execute();
 }
 
+/** An export by id; with `kind`, only one of that kind (its download URL names no kind). */
 export async function findExport(
   db: Kysely<DB>,
   orgId: string,
-  kind: ExportKind,
   id: string,
+  kind?: ExportKind,
 ): Promise<ExportJob | undefined> {
-  const row = await db
+  let query = db
     .selectFrom('export_jobs')
     .selectAll()
     .where('org_id', '=', orgId)
-    .where('kind', '=', kind)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return row === undefined ? undefined : rowToExport(row);
-}
-
-/** An export by id alone, for its download URL (which names no kind). */
-export async function findExportById(
-  db: Kysely<DB>,
-  orgId: string,
-  id: string,
-): Promise<ExportJob | undefined> {
-  const row = await db
-    .selectFrom('export_jobs')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+    .where('id', '=', id);
+  if (kind !== undefined) query = query.where('kind', '=', kind);
+  const row = await query.executeTakeFirst();
   return row === undefined ? undefined : rowToExport(row);
 }
 

@@ -20,7 +20,6 @@ import {
 } from './export-job.js';
 import {
   findExport,
-  findExportById,
   insertExport,
   listExports as listExportRows,
 } from './export-job.repository.js';
@@ -122,7 +121,7 @@ export async function getExport(
   id: string,
 ): Promise<ExportJob> {
   requireExportView(principal, kind);
-  const job = await findExport(db, principal.orgId, kind, id);
+  const job = await findExport(db, principal.orgId, id, kind);
   if (job === undefined) throw notFound('Export', id);
   return job;
 }
@@ -166,7 +165,7 @@ export async function openExportFile(
   dataDir: string,
   address: { orgId: string; exportId: string; token: string },
 ): Promise<{ job: ExportJob; size: number; stream: Readable }> {
-  const job = await findExportById(db, address.orgId, address.exportId);
+  const job = await findExport(db, address.orgId, address.exportId);
   if (job === undefined || !sameSecret(job.token, address.token)) throw notFound('Export');
   if (job.status !== 'SUCCEEDED')
     throw conflict(
