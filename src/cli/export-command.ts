@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { writeExport, writeFileAtomically } from '../exports/export-engine.js';
+import { writeFileAtomically } from '../common/files.js';
+import { writeExport } from '../exports/export-engine.js';
 import type { ExportFilter, ExportKind, ExportSpec } from '../exports/export-job.js';
 import { exportConditions, exportParts } from '../exports/export.service.js';
 import { operator } from './operator.js';

@@ -1,11 +1,8 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import type { ReadFilter } from '../authorization/access.js';
-import { randomId } from '../common/ids.js';
+import { writeFileAtomically } from '../common/files.js';
 import { addSeconds, nowIso } from '../common/time.js';
 import {
   contactCells,
@@ -48,13 +45,12 @@ interface KindWriter<T extends { id: string }> {
 
 async function writerOf(db: Kysely<DB>, spec: ExportSpec): Promise<KindWriter<{ id: string }>> {
   const { orgId } = spec;
-  const filterOf = (part: ExportPart): ReadFilter => part.filter;
   switch (spec.kind) {
     case 'contacts': {
       const names = await listCustomFieldNames(db, orgId, 'contact', 'all');
       return typed({
         header: contactHeader(names),
-        page: (part, after, limit) => scanContacts(db, orgId, filterOf(part), after, limit),
+        page: (part, after, limit) => scanContacts(db, orgId, part.filter, after, limit),
         cells: (c) => contactCells(c, names),
         value: (c) => (field) => {
           switch (field) {
@@ -80,7 +76,7 @@ async function writerOf(db: Kysely<DB>, spec: ExportSpec): Promise<KindWriter<{ 
       const names = await listCustomFieldNames(db, orgId, 'organization', 'all');
       return typed({
         header: organizationHeader(names),
-        page: (part, after, limit) => scanOrganizations(db, orgId, filterOf(part), after, limit),
+        page: (part, after, limit) => scanOrganizations(db, orgId, part.filter, after, limit),
         cells: (o) => organizationCells(o, names),
         value: (o) => (field) => {
           switch (field) {
@@ -104,7 +100,7 @@ async function writerOf(db: Kysely<DB>, spec: ExportSpec): Promise<KindWriter<{ 
       return typed({
         header: NOTE_HEADER,
         page: (part, after, limit) =>
-          scanNotes(db, orgId, filterOf(part), after, limit, part.noteEntityType),
+          scanNotes(db, orgId, part.filter, after, limit, part.noteEntityType),
         cells: noteCells,
         value: (n) => (field) => {
           switch (field) {
@@ -130,7 +126,7 @@ async function writerOf(db: Kysely<DB>, spec: ExportSpec): Promise<KindWriter<{ 
     case 'relationships':
       return typed({
         header: RELATIONSHIP_HEADER,
-        page: (part, after, limit) => scanRelationships(db, orgId, filterOf(part), after, limit),
+        page: (part, after, limit) => scanRelationships(db, orgId, part.filter, after, limit),
         cells: relationshipCells,
         value: (r) => (field) => {
           switch (field) {
@@ -203,35 +199,6 @@ export async function writeExport(
 /** Where an export's file is kept. */
 export function exportFile(dataDir: string, job: Pick<ExportJob, 'orgId' | 'id'>): string {
   return path.join(dataDir, 'exports', job.orgId, `${job.id}.csv`);
-}
-
-/**
- * Writes `file` whole or not at all: into a temporary name beside it, renamed when complete.
- * @returns what `write` returned.
- */
-export async function writeFileAtomically<T>(
-  file: string,
-  write: (out: Writable) => Promise<T>,
-): Promise<T> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${randomId()}.part`;
-  const out = createWriteStream(temporary);
-  const closed = new Promise<void>((resolve, reject) => {
-    out.once('error', reject);
-    out.once('close', () => resolve());
-  });
-  try {
-    const result = await write(out);
-    out.end();
-    await closed;
-    await rename(temporary, file);
-    return result;
-  } catch (error) {
-    out.destroy();
-    await closed.catch(() => undefined);
-    await rm(temporary, { force: true });
-    throw error;
-  }
 }
 
 /**

@@ -1,9 +1,8 @@
-import { createWriteStream } from 'node:fs';
-import { rename } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
 import { stringify } from 'csv-stringify';
 import type { DB } from '../db/schema.js';
 import { escapeFormula } from '../csv/columns.js';
+import { writeFileAtomically } from '../common/files.js';
 import { listFailures } from './import-job.repository.js';
 import type { ImportJob, ImportPhase } from './import-job.js';
 
@@ -49,7 +48,5 @@ export async function writeReportFile(
   phase: ImportPhase,
   file: string,
 ): Promise<void> {
-  const temporary = `${file}.part`;
-  await writeFailures(db, job, phase, createWriteStream(temporary));
-  await rename(temporary, file);
+  await writeFileAtomically(file, (out) => writeFailures(db, job, phase, out));
 }

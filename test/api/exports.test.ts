@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../helpers/databases.js';
@@ -5,6 +6,9 @@ import { CONTACTS, createDivision, expectGenesysError, ok } from '../helpers/htt
 import { useTestKith, type TestKith } from '../helpers/kith.js';
 import { postContact, ROOT } from '../helpers/contacts.js';
 import { importCsv, importSettings, tempDataDir } from '../helpers/imports.js';
+import { insertExport } from '../../src/exports/export-job.repository.js';
+import { newId } from '../../src/common/ids.js';
+import { addSeconds, nowIso } from '../../src/common/time.js';
 
 interface ExportView {
   id: string;
@@ -307,6 +311,40 @@ for (const dialect of DIALECTS) {
       const relationships = await exportOf(kith, 'relationships');
       expect(relationships.status).toBe('SUCCEEDED');
       expect(records(await download(kith, relationships))).toEqual([]);
+    });
+
+    it('writes an export whose writer died: another worker takes its lease over', async () => {
+      await postContact(kith, { firstName: 'Orphaned', lastName: 'Export' });
+      const id = newId();
+      // A RUNNING export leased to a process of this host that no longer exists, for an hour.
+      await insertExport(kith.database.db, {
+        id,
+        orgId: kith.orgId,
+        kind: 'contacts',
+        divisionIds: [],
+        parts: [{ filter: { divisionIds: 'all', includeUnassigned: true } }],
+        filters: null,
+        limit: 180_000_000,
+        status: 'RUNNING',
+        statusDetails: null,
+        resultRowCount: null,
+        token: 'orphan-token',
+        leaseOwner: `${hostname()}:2147483646:dead`,
+        leaseUntil: addSeconds(nowIso(), 3600),
+        principal: { type: 'client', id: 'someone' },
+        dateCreated: nowIso(),
+        dateCompleted: null,
+      });
+      const started = Date.now();
+      let job: ExportView;
+      do {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        job = ok<ExportView>(await kith.request('GET', `${CONTACTS}/exports/${id}`));
+      } while (job.status === 'RUNNING' && Date.now() - started < 20_000);
+      expect(job.status).toBe('SUCCEEDED');
+      const rows = records(await download(kith, job));
+      expect(rows.some((r) => r.lastName === 'Export')).toBe(true);
+      expect(rows).toHaveLength(job.resultRowCount as number);
     });
 
     it('lists exports newest first, and keeps each to those allowed to read it', async () => {

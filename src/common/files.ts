@@ -1,0 +1,34 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { randomId } from './ids.js';
+
+/**
+ * Writes `file` whole or not at all: into a temporary name beside it, renamed when complete.
+ * `write` may end the stream itself. @returns what `write` returned.
+ */
+export async function writeFileAtomically<T>(
+  file: string,
+  write: (out: Writable) => Promise<T>,
+): Promise<T> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${randomId()}.part`;
+  const out = createWriteStream(temporary);
+  const closed = new Promise<void>((resolve, reject) => {
+    out.once('error', reject);
+    out.once('close', () => resolve());
+  });
+  try {
+    const result = await write(out);
+    if (!out.writableEnded) out.end();
+    await closed;
+    await rename(temporary, file);
+    return result;
+  } catch (error) {
+    out.destroy();
+    await closed.catch(() => undefined);
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
