@@ -4,9 +4,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
+  CompiledQuery,
   Kysely,
   PostgresDialect,
   SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
   type SqliteDatabase,
   type PostgresPool,
   type PostgresPoolClient,
@@ -114,6 +118,23 @@ function cachingStatements(sqlite: SQLite.Database): SqliteDatabase {
   };
 }
 
+/**
+ * SQLite transactions that take the write lock when they begin. Kysely begins deferred ones,
+ * which read first and upgrade to writing later; in WAL mode an upgrade fails at once with
+ * SQLITE_BUSY, without waiting out busy_timeout, when another process (`kith clients create`
+ * beside a running server, a sweep) wrote in between. Beginning immediately makes every writer
+ * queue for the lock instead. Within one process the single connection serialises anyway.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver() as SqliteDriver;
+    driver.beginTransaction = async (connection: DatabaseConnection): Promise<void> => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
+}
+
 /** The most SQL texts given a server-side name; later ones run as unnamed statements. */
 const NAMED_STATEMENTS = 500;
 /** Statements with more parameters (bulk IN lists) vary too much to be worth naming. */
@@ -214,7 +235,7 @@ export function openDatabase(options: DatabaseOptions): Database {
   sqlite.pragma(`mmap_size = ${options.sqliteMmapBytes ?? 4294967296}`);
   const authWrites = new AuthWrites();
   const db = new Kysely<DB>({
-    dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
+    dialect: new ImmediateSqliteDialect({ database: cachingStatements(sqlite) }),
     plugins: [authWrites],
   });
   attachAuthCache(db, authWrites);

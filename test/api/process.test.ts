@@ -235,7 +235,7 @@ describe.concurrent('kith --help', () => {
     'lists the commands and exits 0',
     async ({ expect }) => {
       const result = await runKith(['--help'], {});
-      expect(result.code).toBe(0);
+      expect(result.code, result.stderr).toBe(0);
       for (const command of ['serve', 'migrate', 'orgs', 'clients', 'users']) {
         expect(result.stdout).toContain(command);
       }
@@ -270,7 +270,7 @@ for (const dialect of DIALECTS) {
           env,
         );
         expect(result.stderr).toBe('');
-        expect(result.code).toBe(0);
+        expect(result.code, result.stderr).toBe(0);
         const created = JSON.parse(result.stdout) as Record<string, unknown>;
         expect(Object.keys(created).sort()).toEqual(['clientId', 'clientSecret']);
 
@@ -293,7 +293,7 @@ for (const dialect of DIALECTS) {
       'orgs create --json prints the id, and clients create --org puts the client in that organization',
       async ({ expect }) => {
         const org = await runKith(['orgs', 'create', `Acme ${dialect}`, '--json'], env);
-        expect(org.code).toBe(0);
+        expect(org.code, org.stderr).toBe(0);
         const created = JSON.parse(org.stdout) as { id: string; name: string };
         expect(created).toEqual({ id: expect.any(String), name: `Acme ${dialect}` });
 
@@ -301,7 +301,7 @@ for (const dialect of DIALECTS) {
           ['clients', 'create', '--name', 'acme-admin', '--role', 'admin', '--org', created.id],
           env,
         );
-        expect(client.code).toBe(0);
+        expect(client.code, client.stderr).toBe(0);
         // Without --json the text names the id and secret.
         const clientId = /client id:\s+(\S+)/.exec(client.stdout)?.[1];
         const clientSecret = /client secret:\s+(\S+)/.exec(client.stdout)?.[1];
@@ -377,7 +377,7 @@ for (const dialect of DIALECTS) {
           env,
         );
         expect(result.stderr).toBe('');
-        expect(result.code).toBe(0);
+        expect(result.code, result.stderr).toBe(0);
         const created = JSON.parse(result.stdout) as { id: string; email: string };
         expect(created).toEqual({ id: expect.any(String), email });
 
@@ -407,13 +407,13 @@ for (const dialect of DIALECTS) {
       async ({ expect }) => {
         const fresh = await store(dialect);
         const first = await runKith(['migrate', '--json'], fresh.env);
-        expect(first.code).toBe(0);
+        expect(first.code, first.stderr).toBe(0);
         const applied = JSON.parse(first.stdout) as { applied: string[]; reverted: string[] };
         expect(applied.applied.length).toBeGreaterThan(0);
         expect(applied.reverted).toEqual([]);
 
         const again = await runKith(['migrate', '--json'], fresh.env);
-        expect(again.code).toBe(0);
+        expect(again.code, again.stderr).toBe(0);
         expect(JSON.parse(again.stdout)).toEqual({ applied: [], reverted: [] });
       },
       TEST_TIMEOUT_MS,
