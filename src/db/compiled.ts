@@ -1,4 +1,4 @@
-import { CompiledQuery, type Compilable, type Insertable, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Compilable, type Insertable, type Kysely } from 'kysely';
 import type { DB } from './schema.js';
 
 /*
@@ -15,7 +15,25 @@ interface Template {
   readonly constants: readonly unknown[];
 }
 
-const templates = new WeakMap<Kysely<DB>, Map<string, Template>>();
+/**
+ * Templates by SQL dialect. Keyed by the dialect, not the Kysely instance: every transaction is
+ * an instance of its own, and keying by instance compiled every insert of every resolution batch
+ * anew (a quarter of the batch's JavaScript). Kith's plugins do not change SQL, so the instances
+ * of one dialect make the same SQL for a shape. A plugin sees a query only when it is compiled:
+ * writes the authentication cache must see (src/auth/auth-cache.ts) do not go through here.
+ */
+const templates = new Map<string, Map<string, Template>>();
+const dialectKeys = new WeakMap<Kysely<DB>, string>();
+
+/** How the database's dialect writes a parameter (`?`, `$1`): enough to tell Kith's dialects apart. */
+function dialectOf(db: Kysely<DB>): string {
+  let key = dialectKeys.get(db);
+  if (key === undefined) {
+    key = sql`${0}`.compile(db).sql;
+    dialectKeys.set(db, key);
+  }
+  return key;
+}
 // A value no caller sends: the stand-in of value i is `\u0001kith:i\u0001`.
 const MARK = '\u0001kith:';
 
@@ -37,10 +55,11 @@ export function compileOnce<R>(
   values: readonly unknown[],
   build: (value: (i: number) => string) => Compilable<R>,
 ): CompiledQuery<R> {
-  let byShape = templates.get(db);
+  const dialect = dialectOf(db);
+  let byShape = templates.get(dialect);
   if (byShape === undefined) {
     byShape = new Map();
-    templates.set(db, byShape);
+    templates.set(dialect, byShape);
   }
   let template = byShape.get(shape);
   if (template === undefined) {
