@@ -1,5 +1,6 @@
-import { CompiledQuery, sql, type Compilable, type Insertable, type Kysely } from 'kysely';
+import { CompiledQuery, type Compilable, type Insertable, type Kysely } from 'kysely';
 import type { DB } from './schema.js';
+import { isPostgres } from './sql.js';
 
 /*
  * Building and compiling a Kysely query costs tens of microseconds, more than SQLite takes to run
@@ -23,17 +24,6 @@ interface Template {
  * writes the authentication cache must see (src/auth/auth-cache.ts) do not go through here.
  */
 const templates = new Map<string, Map<string, Template>>();
-const dialectKeys = new WeakMap<Kysely<DB>, string>();
-
-/** How the database's dialect writes a parameter (`?`, `$1`): enough to tell Kith's dialects apart. */
-function dialectOf(db: Kysely<DB>): string {
-  let key = dialectKeys.get(db);
-  if (key === undefined) {
-    key = sql`${0}`.compile(db).sql;
-    dialectKeys.set(db, key);
-  }
-  return key;
-}
 // A value no caller sends: the stand-in of value i is `\u0001kith:i\u0001`.
 const MARK = '\u0001kith:';
 
@@ -55,7 +45,7 @@ export function compileOnce<R>(
   values: readonly unknown[],
   build: (value: (i: number) => string) => Compilable<R>,
 ): CompiledQuery<R> {
-  const dialect = dialectOf(db);
+  const dialect = isPostgres(db) ? 'postgres' : 'sqlite';
   let byShape = templates.get(dialect);
   if (byShape === undefined) {
     byShape = new Map();

@@ -31,6 +31,11 @@ export function divisionCondition(
     : sql<SqlBool>`(${sql.join(parts, sql` or `)})`;
 }
 
+/** Whether the database is PostgreSQL (else SQLite). */
+export function isPostgres(db: Kysely<DB>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
 /**
  * Brings the planner's statistics of `tables` up to date on PostgreSQL, whose autovacuum only
  * gets to a table a minute or more after a bulk load: until then the planner takes a table of
@@ -38,6 +43,6 @@ export function divisionCondition(
  * keeps no statistics unless asked, and Kith's queries are planned well without: nothing to do.
  */
 export async function refreshStatistics(db: Kysely<DB>, tables: readonly string[]): Promise<void> {
-  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
+  if (!isPostgres(db)) return;
   await sql`analyze ${sql.join(tables.map((t) => sql.table(t)))}`.execute(db);
 }

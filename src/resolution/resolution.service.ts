@@ -412,6 +412,18 @@ function interactionChange(plan: WritePlan): Change {
   };
 }
 
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Claims sorted by their key: concurrent batches then lock them in the same order. */
+function inKeyOrder(claims: readonly Claim[]): Claim[] {
+  return claims
+    .map((claim) => ({ claim, key: claimKey(claim) }))
+    .sort((a, b) => compareKeys(a.key, b.key))
+    .map((c) => c.claim);
+}
+
 /**
  * Writes the plans of a batch in one transaction, a statement per table for all of them: new
  * contacts, then their claims (a claim already held means a concurrent resolution made the
@@ -425,12 +437,7 @@ async function applyPlans(trx: Kysely<DB>, plans: readonly WritePlan[]): Promise
     creations.map((p) => p.created as SeenContact),
   );
   const taken = new Set(
-    (
-      await insertFreeClaims(
-        trx,
-        creations.flatMap((p) => p.claims),
-      )
-    ).map(claimKey),
+    (await insertFreeClaims(trx, inKeyOrder(creations.flatMap((p) => p.claims)))).map(claimKey),
   );
   const lost = new Set<WritePlan>();
   for (const plan of creations) {
@@ -441,7 +448,10 @@ async function applyPlans(trx: Kysely<DB>, plans: readonly WritePlan[]): Promise
     await deleteContactRow(trx, contact.orgId, contact.id);
   }
   const gone = new Set<WritePlan>();
-  for (const plan of plans) {
+  const renewing = plans
+    .filter((p) => p.linked !== undefined)
+    .sort((a, b) => compareKeys(a.interaction.contactId, b.interaction.contactId));
+  for (const plan of renewing) {
     const linked = plan.linked;
     if (linked === undefined || !expires(linked.contact.type)) continue;
     if (linked.lastSeenAt !== null && linked.lastSeenAt >= plan.seenAt) continue;
@@ -451,7 +461,7 @@ async function applyPlans(trx: Kysely<DB>, plans: readonly WritePlan[]): Promise
   const written = plans.filter((p) => !lost.has(p) && !gone.has(p));
   await insertFreeClaims(
     trx,
-    written.filter((p) => p.linked !== undefined).flatMap((p) => p.claims),
+    inKeyOrder(written.filter((p) => p.linked !== undefined).flatMap((p) => p.claims)),
   );
   await insertContactPoints(
     trx,
@@ -543,9 +553,20 @@ export class Resolver {
     } catch (error) {
       if (plans.length > 1)
         return Promise.all(plans.map(async (plan) => (await this.write([plan]))[0] as Applied));
-      return [isForeignKeyViolation(error) ? RETRY : { failed: error }];
+      return [isForeignKeyViolation(error) || isDeadlock(error) ? RETRY : { failed: error }];
     }
   }
+}
+
+/**
+ * PostgreSQL broke a deadlock by failing this transaction. Two Kith processes sharing the
+ * database write batches at the same time; batches take their locks table by table in key
+ * order, which makes a deadlock between them rare (a claim one batch makes for a new contact
+ * while the other links the same identifier can still close a cycle), and an import or an edit
+ * may lock the same rows in another order. Resolving again is then safe.
+ */
+function isDeadlock(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '40P01';
 }
 
 function isForeignKeyViolation(error: unknown): boolean {

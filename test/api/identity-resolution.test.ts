@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/database.js';
+import { Resolver } from '../../src/resolution/resolution.service.js';
+import { RESOLVE as RESOLVE_PERMISSION } from '../../src/resolution/resolution.service.js';
 import { DIALECTS } from '../helpers/databases.js';
 import { CONTACTS, createDivision, expectGenesysError, ok } from '../helpers/http.js';
 import { useTestKith, type TestKith } from '../helpers/kith.js';
@@ -482,6 +485,63 @@ for (const dialect of DIALECTS) {
         .execute();
       expect(contacts).toEqual([{ contact_id: id }]);
     });
+
+    it.runIf(dialect === 'postgres')(
+      'links every interaction when two writers sharing the database renew and claim the same contacts at once',
+      async () => {
+        // Two Kith processes are two connection pools on one database: their batches commit
+        // at the same time, renewing the same contacts and claiming the same identifiers.
+        const other = openDatabase({
+          url: kith.database.location.url!,
+          pgSchema: kith.database.location.pgSchema!,
+          poolSize: 4,
+        });
+        try {
+          const phones = Array.from({ length: 12 }, () => freshPhone());
+          const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000).toISOString();
+          const contacts = await Promise.all(
+            phones.map((phone) => voice(kith, phone, { occurredAt: tenDaysAgo })),
+          );
+          const { principal } = await kith.principal([RESOLVE_PERMISSION], ['*']);
+          const writers = [new Resolver(kith.database.db), new Resolver(other.db)];
+          // Each writer meets the phones in the other's reverse order, every round an hour later
+          // (each link renews its contact) and with an email nobody claims yet (each link
+          // claims it, both writers the same one).
+          const results = await Promise.all(
+            Array.from({ length: 8 }, (_, round) =>
+              writers.map((writer, w) =>
+                Promise.all(
+                  (w === 0 ? phones : [...phones].reverse()).map((phone) =>
+                    writer.resolve(principal, {
+                      channel: 'webmessaging',
+                      identifiers: [
+                        { type: 'Email', value: `round${round}.${phone.slice(1)}@example.com` },
+                        { type: 'Phone', value: phone },
+                      ],
+                      occurredAt: new Date(Date.now() - (8 - round) * 3_600_000).toISOString(),
+                    }),
+                  ),
+                ),
+              ),
+            ).flat(),
+          );
+          const outcomes = results.flat().map((r) => r.outcome);
+          expect(outcomes).toHaveLength(8 * 2 * 12);
+          expect(new Set(outcomes)).toEqual(new Set(['linked']));
+          for (const [k, phone] of phones.entries()) {
+            const linked = results
+              .flat()
+              .filter((r) => r.interaction?.identifiers.some((i) => i.value === phone));
+            expect(linked).toHaveLength(16);
+            expect(new Set(linked.map((r) => r.contact?.id))).toEqual(
+              new Set([contacts[k]?.contact?.id]),
+            );
+          }
+        } finally {
+          await other.destroy();
+        }
+      },
+    );
 
     it('records the outcome as events, the creation in the audit log, and who sent the interaction', async () => {
       const first = await voice(kith, freshPhone());
