@@ -34,7 +34,8 @@ function filtersOf(options: ExportOptions): ExportFilter | undefined {
 /**
  * `kith export KIND`: the same engine as the API's exports, into a file (written whole or not at
  * all) or standard output, with a count on standard error as it goes when that is a terminal.
- * @returns the number of records written.
+ * @returns the number of records written, or null when the reader of standard output closed it
+ *   first.
  * @throws AppError 400 for a filter that does not apply to the kind (exit code 2).
  */
 export async function runExport(
@@ -42,7 +43,7 @@ export async function runExport(
   orgId: string,
   kind: ExportKind,
   options: ExportOptions,
-): Promise<number> {
+): Promise<number | null> {
   const principal = operator(orgId, 'kith export');
   const divisions = options.divisions ?? [];
   const spec: ExportSpec = {
@@ -61,12 +62,23 @@ export async function runExport(
     shown = Date.now();
     process.stderr.write(`\rkith export ${kind}: ${rows.toLocaleString('en-US')} rows`);
   };
-  const rows =
-    options.out === undefined
-      ? await writeExport(db, spec, process.stdout, { onProgress })
-      : await writeFileAtomically(path.resolve(options.out), (out) =>
-          writeExport(db, spec, out, { onProgress }),
-        );
+  let rows: number;
+  if (options.out === undefined) {
+    try {
+      rows = await writeExport(db, spec, process.stdout, { onProgress });
+    } catch (error) {
+      // The reader closed the pipe (`kith export contacts | head`): it has what it wanted, so
+      // stop quietly, as a command in a pipeline does.
+      if ((error as { code?: unknown }).code !== 'EPIPE') throw error;
+      process.stdout.on('error', () => undefined);
+      if (tty) process.stderr.write('\r\x1b[K');
+      return null;
+    }
+  } else {
+    rows = await writeFileAtomically(path.resolve(options.out), (out) =>
+      writeExport(db, spec, out, { onProgress }),
+    );
+  }
   const seconds = (Date.now() - started) / 1000;
   if (tty) process.stderr.write('\r\x1b[K');
   const file = options.out === undefined ? null : path.resolve(options.out);

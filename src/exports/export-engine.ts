@@ -169,9 +169,37 @@ export async function writeExport(
   options: { heartbeat?: () => Promise<boolean>; onProgress?: (rows: number) => void } = {},
 ): Promise<number> {
   const writer = await writerOf(db, spec);
+  // A stream that fails (a full disk, a reader that closed the pipe) fails the export with its
+  // error, rather than leaving it waiting for a drain that never comes.
+  let failed: Error | undefined;
+  const onError = (error: Error) => (failed ??= error);
+  out.on('error', onError);
   const write = async (chunk: string) => {
-    if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
+    if (failed === undefined && !out.write(chunk))
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          out.off('drain', done);
+          out.off('error', done);
+          resolve();
+        };
+        out.on('drain', done);
+        out.on('error', done);
+      });
+    if (failed !== undefined) throw failed;
   };
+  try {
+    return await writeRecords(spec, writer, write, options);
+  } finally {
+    out.off('error', onError);
+  }
+}
+
+async function writeRecords(
+  spec: ExportSpec,
+  writer: KindWriter<{ id: string }>,
+  write: (chunk: string) => Promise<void>,
+  options: { heartbeat?: () => Promise<boolean>; onProgress?: (rows: number) => void },
+): Promise<number> {
   await write(csvLine(writer.header));
   let rows = 0;
   for (const part of spec.parts) {

@@ -147,6 +147,25 @@ for (const dialect of DIALECTS) {
     );
 
     it(
+      'stops quietly, exiting 0, when the reader of its standard output closes the pipe',
+      async ({ expect }) => {
+        const { env, dataDir } = await store(dialect);
+        const file = path.join(dataDir, 'many.csv');
+        // Far more than a pipe holds, so that the export is still writing when the pipe closes.
+        generatedCsv(file, 3_000);
+        expect((await runKith(['import', file], env)).code).toBe(1);
+        // `kith export contacts | head -1`
+        const run = spawnKith(['export', 'contacts'], env);
+        await until(() => run.stdout().includes('\n'), PROCESS_TIMEOUT_MS, 'the header');
+        run.child.stdout?.destroy();
+        const exit = await within(run.exited, PROCESS_TIMEOUT_MS, 'kith export');
+        expect(run.stderr()).toBe('');
+        expect(exit).toEqual({ code: 0, signal: null });
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
       'exits 2 on bad usage and on a file that is not CSV, with a message naming the problem',
       async ({ expect }) => {
         const { env, dataDir } = await store(dialect);
