@@ -1,8 +1,25 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { randomId } from './ids.js';
+
+const PART = '.part';
+
+/**
+ * Removes the temporary files writeFileAtomically left beside `file` in processes that were
+ * killed while writing it. Only a writer that alone may write the file (it holds the job's
+ * lease) may call it, before it writes.
+ */
+export async function removeUnfinished(file: string): Promise<void> {
+  const prefix = `${path.basename(file)}.`;
+  const names = await readdir(path.dirname(file)).catch(() => [] as string[]);
+  await Promise.all(
+    names
+      .filter((name) => name.startsWith(prefix) && name.endsWith(PART))
+      .map((name) => rm(path.join(path.dirname(file), name), { force: true })),
+  );
+}
 
 /**
  * Writes `file` whole or not at all: into a temporary name beside it, renamed when complete.
@@ -13,7 +30,7 @@ export async function writeFileAtomically<T>(
   write: (out: Writable) => Promise<T>,
 ): Promise<T> {
   await mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${randomId()}.part`;
+  const temporary = `${file}.${randomId()}${PART}`;
   const out = createWriteStream(temporary);
   const closed = new Promise<void>((resolve, reject) => {
     out.once('error', reject);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { writeFileAtomically } from '../common/files.js';
+import { removeUnfinished, writeFileAtomically } from '../common/files.js';
 import { addSeconds, nowIso } from '../common/time.js';
 import {
   contactCells,
@@ -247,7 +247,10 @@ export async function runExportJob(
     return renewExportLease(db, job, options.owner, addSeconds(nowIso(), EXPORT_LEASE_SECONDS));
   };
   try {
-    const rows = await writeFileAtomically(exportFile(options.dataDir, job), (out) =>
+    const file = exportFile(options.dataDir, job);
+    // What a writer of this export killed on the way left (it held the lease we now hold).
+    await removeUnfinished(file);
+    const rows = await writeFileAtomically(file, (out) =>
       writeExport(db, job, out, { heartbeat }),
     );
     await finishExport(db, job, options.owner, { status: 'SUCCEEDED', rows }, nowIso());

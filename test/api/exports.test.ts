@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { hostname } from 'node:os';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +9,7 @@ import { useTestKith, type TestKith } from '../helpers/kith.js';
 import { postContact, ROOT } from '../helpers/contacts.js';
 import { importCsv, importSettings, tempDataDir } from '../helpers/imports.js';
 import { insertExport } from '../../src/exports/export-job.repository.js';
+import { exportFile } from '../../src/exports/export-engine.js';
 import { newId } from '../../src/common/ids.js';
 import { addSeconds, nowIso } from '../../src/common/time.js';
 
@@ -335,6 +338,10 @@ for (const dialect of DIALECTS) {
         dateCreated: nowIso(),
         dateCompleted: null,
       });
+      // What the dead writer left half-written.
+      const file = exportFile(kith.config.dataDir, { orgId: kith.orgId, id });
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(`${file}.deadbeef.part`, 'id,firstName\n01,Half');
       const started = Date.now();
       let job: ExportView;
       do {
@@ -345,6 +352,9 @@ for (const dialect of DIALECTS) {
       const rows = records(await download(kith, job));
       expect(rows.some((r) => r.lastName === 'Export')).toBe(true);
       expect(rows).toHaveLength(job.resultRowCount as number);
+      expect(fs.readdirSync(path.dirname(file)).filter((f) => f.startsWith(id))).toEqual([
+        `${id}.csv`,
+      ]);
     });
 
     it('lists exports newest first, and keeps each to those allowed to read it', async () => {
