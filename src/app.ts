@@ -170,6 +170,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   const exportWorker = startExportWorker(db, {
     dataDir: config.dataDir,
+    retentionDays: config.exportRetentionDays,
     onError: (error) => app.log.error({ err: error }, 'an export failed'),
   });
   app.addHook('onClose', async () => exportWorker.stop());

@@ -14,6 +14,8 @@ export interface Config {
   readonly rateLimitPerMinute: number;
   readonly redisUrl: string | undefined;
   readonly sweepIntervalSeconds: number;
+  /** Days an export's file is kept for download after it was written. */
+  readonly exportRetentionDays: number;
   readonly logLevel: string;
   /** Largest request body accepted, in bytes. */
   readonly bodyLimitBytes: number;
@@ -99,6 +101,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: readInteger(env, 'KITH_RATE_LIMIT_PER_MINUTE', 300, 0, 10_000_000),
     redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     sweepIntervalSeconds: readInteger(env, 'KITH_SWEEP_INTERVAL_SECONDS', 3600, 1, 31_536_000),
+    exportRetentionDays: readInteger(env, 'KITH_EXPORT_RETENTION_DAYS', 7, 1, 3650),
     logLevel,
     bodyLimitBytes: readInteger(env, 'KITH_BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 1024 ** 3),
   });

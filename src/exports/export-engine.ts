@@ -1,3 +1,4 @@
+import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Kysely } from 'kysely';
@@ -224,6 +225,27 @@ async function writeRecords(
   return rows;
 }
 
+/**
+ * Removes the export files (and any left half-written) last written before `before`: they are
+ * kept KITH_EXPORT_RETENTION_DAYS, then their downloads answer 404. Each process cleans its own
+ * data directory. @returns how many files it removed.
+ */
+export async function removeExpiredExportFiles(dataDir: string, before: Date): Promise<number> {
+  const root = path.join(dataDir, 'exports');
+  let removed = 0;
+  for (const org of await readdir(root).catch(() => [] as string[])) {
+    const dir = path.join(root, org);
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const file = path.join(dir, name);
+      const written = await stat(file).catch(() => undefined);
+      if (written === undefined || !written.isFile() || written.mtime >= before) continue;
+      await rm(file, { force: true });
+      removed += 1;
+    }
+  }
+  return removed;
+}
+
 /** Where an export's file is kept. */
 export function exportFile(dataDir: string, job: Pick<ExportJob, 'orgId' | 'id'>): string {
   return path.join(dataDir, 'exports', job.orgId, `${job.id}.csv`);
@@ -250,9 +272,7 @@ export async function runExportJob(
     const file = exportFile(options.dataDir, job);
     // What a writer of this export killed on the way left (it held the lease we now hold).
     await removeUnfinished(file);
-    const rows = await writeFileAtomically(file, (out) =>
-      writeExport(db, job, out, { heartbeat }),
-    );
+    const rows = await writeFileAtomically(file, (out) => writeExport(db, job, out, { heartbeat }));
     await finishExport(db, job, options.owner, { status: 'SUCCEEDED', rows }, nowIso());
   } catch (error) {
     if (error instanceof ExportStopped) return;

@@ -179,7 +179,7 @@ export async function openExportFile(
     () => {
       throw new AppError(
         ErrorCode.notFound,
-        `The file of export ${job.id} is no longer on this server: ask for a new export`,
+        `The file of export ${job.id} is no longer on this server (export files are kept KITH_EXPORT_RETENTION_DAYS days): ask for a new export`,
         404,
       );
     },

@@ -10,6 +10,7 @@ import { postContact, ROOT } from '../helpers/contacts.js';
 import { importCsv, importSettings, tempDataDir } from '../helpers/imports.js';
 import { insertExport } from '../../src/exports/export-job.repository.js';
 import { exportFile } from '../../src/exports/export-engine.js';
+import { startExportWorker } from '../../src/exports/export-worker.js';
 import { newId } from '../../src/common/ids.js';
 import { addSeconds, nowIso } from '../../src/common/time.js';
 
@@ -355,6 +356,37 @@ for (const dialect of DIALECTS) {
       expect(fs.readdirSync(path.dirname(file)).filter((f) => f.startsWith(id))).toEqual([
         `${id}.csv`,
       ]);
+    });
+
+    it('removes export files older than KITH_EXPORT_RETENTION_DAYS; their downloads then answer 404', async () => {
+      await postContact(kith, { firstName: 'Kept', lastName: 'Awhile' });
+      const old = await exportOf(kith, 'contacts');
+      const fresh = await exportOf(kith, 'contacts');
+      const oldFile = exportFile(kith.config.dataDir, { orgId: kith.orgId, id: old.id });
+      const eightDaysAgo = new Date(Date.now() - 8 * 86_400_000);
+      fs.utimesSync(oldFile, eightDaysAgo, eightDaysAgo);
+      // A worker cleans when it starts, then hourly.
+      const worker = startExportWorker(kith.database.db, {
+        dataDir: kith.config.dataDir,
+        retentionDays: 7,
+        onError: (error) => {
+          throw error;
+        },
+      });
+      try {
+        const started = Date.now();
+        while (fs.existsSync(oldFile) && Date.now() - started < 10_000)
+          await new Promise((resolve) => setTimeout(resolve, 50));
+      } finally {
+        await worker.stop();
+      }
+      expect(fs.existsSync(oldFile)).toBe(false);
+      const gone = await kith.request('GET', new URL(old.downloadUrl as string).pathname, {
+        token: null,
+      });
+      expectGenesysError(gone, 404, 'not.found');
+      expect(gone.json<{ message: string }>().message).toContain('KITH_EXPORT_RETENTION_DAYS');
+      expect(records(await download(kith, fresh)).some((r) => r.lastName === 'Awhile')).toBe(true);
     });
 
     it('lists exports newest first, and keeps each to those allowed to read it', async () => {

@@ -56,6 +56,10 @@ describe('loadConfig', () => {
       expect(config.sweepIntervalSeconds).toBe(3600);
     });
 
+    it('keeps export files a week', () => {
+      expect(config.exportRetentionDays).toBe(7);
+    });
+
     it('logs at info', () => {
       expect(config.logLevel).toBe('info');
     });
@@ -91,6 +95,7 @@ describe('loadConfig', () => {
       KITH_RATE_LIMIT_PER_MINUTE: '1200',
       REDIS_URL: 'redis://cache:6379',
       KITH_SWEEP_INTERVAL_SECONDS: '60',
+      KITH_EXPORT_RETENTION_DAYS: '30',
       KITH_LOG_LEVEL: 'debug',
     });
     expect(config).toMatchObject({
@@ -104,6 +109,7 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 1200,
       redisUrl: 'redis://cache:6379',
       sweepIntervalSeconds: 60,
+      exportRetentionDays: 30,
       logLevel: 'debug',
     });
   });
