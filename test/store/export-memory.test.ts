@@ -1,0 +1,100 @@
+import { once } from 'node:events';
+import { Writable } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { newId } from '../../src/common/ids.js';
+import { nowIso } from '../../src/common/time.js';
+import { contactToRow } from '../../src/contacts/contact.repository.js';
+import { insertRows } from '../../src/db/compiled.js';
+import { writeExport } from '../../src/exports/export-engine.js';
+import { DIALECTS, openTestDatabase } from '../helpers/databases.js';
+import { makeOrganization } from './factories.js';
+
+const CONTACTS = 60_000;
+
+/**
+ * An export streams: it reads a page, writes it, and waits for the reader before the next, so
+ * the memory it holds is a page's worth whatever the size of the export, even when the reader
+ * is slow (a download over a poor link).
+ */
+for (const dialect of DIALECTS) {
+  describe(`export memory (${dialect})`, () => {
+    it('holds a page, not the export, while a slow reader takes it', async () => {
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      const database = await openTestDatabase(dialect);
+      try {
+        const { db } = database;
+        const org = await makeOrganization(db);
+        const filler = 'x'.repeat(400);
+        const at = nowIso();
+        const rows = Array.from({ length: CONTACTS }, (_, i) =>
+          contactToRow({
+            id: newId(),
+            orgId: org.id,
+            divisionId: org.homeDivisionId,
+            type: 'Curated',
+            fields: {
+              firstName: `First${i}`,
+              lastName: `Last${i}`,
+              workEmail: `person${i}@example.com`,
+              address: { address1: `${i} ${filler}`, city: `City ${i % 97}` },
+            },
+            version: 1,
+            createDate: at,
+            modifyDate: at,
+          }),
+        );
+        for (let k = 0; k < rows.length; k += 1000)
+          await db
+            .transaction()
+            .execute((trx) => insertRows(trx, 'contacts', rows.slice(k, k + 1000)));
+        rows.length = 0;
+
+        // The heap and the buffers outside it (a writable turns the strings it queues into
+        // buffers).
+        const inUse = () => {
+          const { heapUsed, arrayBuffers } = process.memoryUsage();
+          return heapUsed + arrayBuffers;
+        };
+        gc();
+        const before = inUse();
+        let held = 0;
+        let bytes = 0;
+        let chunks = 0;
+        // A reader that takes a chunk a turn of the event loop, through a small buffer.
+        const slow = new Writable({
+          highWaterMark: 16 * 1024,
+          write(chunk: Buffer, _encoding, done) {
+            bytes += chunk.length;
+            if (++chunks % 4 === 0) {
+              gc();
+              held = Math.max(held, inUse() - before);
+            }
+            setImmediate(done);
+          },
+        });
+        const written = await writeExport(
+          db,
+          {
+            orgId: org.id,
+            kind: 'contacts',
+            parts: [{ filter: { divisionIds: 'all', includeUnassigned: true } }],
+            filters: null,
+            limit: 180_000_000,
+          },
+          slow,
+        );
+        slow.end();
+        await once(slow, 'finish');
+        expect(written).toBe(CONTACTS);
+        expect(bytes).toBeGreaterThan(30_000_000);
+        // The whole export as strings would be at least its size; a page is a thirtieth of it.
+        expect(held).toBeLessThan(bytes / 4);
+      } finally {
+        await database.destroy();
+      }
+    }, 120_000);
+  });
+}
