@@ -13,6 +13,7 @@ import * as importSettings from './migrations/2026-12-02-0010-import-settings.js
 import * as importJobs from './migrations/2026-12-02-0011-import-jobs.js';
 import * as exportJobs from './migrations/2026-12-02-0012-exports.js';
 import * as redundantOrganizationIndex from './migrations/2026-12-02-0013-redundant-organization-index.js';
+import * as importReportTokens from './migrations/2026-12-02-0014-import-report-tokens.js';
 
 interface DialectMigration {
   up(db: Kysely<any>, dialect: DialectName): Promise<void>;
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-12-02-0011-import-jobs': importJobs,
   '2026-12-02-0012-exports': exportJobs,
   '2026-12-02-0013-redundant-organization-index': redundantOrganizationIndex,
+  '2026-12-02-0014-import-report-tokens': importReportTokens,
 };
 
 async function migrator(db: Kysely<any>, dialect: DialectName): Promise<Migrator> {

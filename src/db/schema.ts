@@ -476,6 +476,8 @@ export interface ImportJobTable {
   created_at: string;
   modified_at: string;
   completed_at: string | null;
+  /** The secret of the report download URLs; null for jobs made before 0014. */
+  report_token: string | null;
 }
 
 /** A row an import could not take: the report. */

@@ -116,6 +116,7 @@ function rowToJob(row: ImportJobTable): ImportJob {
     dateCreated: row.created_at,
     dateModified: row.modified_at,
     dateCompleted: row.completed_at,
+    reportToken: row.report_token,
   };
 }
 
@@ -154,6 +155,7 @@ export async function insertJob(db: Kysely<DB>, job: ImportJob): Promise<void> {
       created_at: job.dateCreated,
       modified_at: job.dateModified,
       completed_at: null,
+      report_token: job.reportToken,
     })
     .execute();
 }

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -17,6 +17,7 @@ import {
   fileNamesOf,
   getJob,
   JOB_ADD,
+  jobOfReportUrl,
   listImportJobs,
   previewUpload,
   receiveUpload,
@@ -70,11 +71,26 @@ export function importJobRoutes(deps: {
   onWork: () => void;
 }): FastifyPluginAsync {
   const { db, dataDir, onWork } = deps;
-  const views = async (jobs: readonly ImportJob[]) => {
+  const views = async (jobs: readonly ImportJob[], origin: string) => {
     const names = await fileNamesOf(db, jobs);
-    return jobs.map((job) => toJobView(job, names.get(job.uploadId) ?? null));
+    return jobs.map((job) => toJobView(job, names.get(job.uploadId) ?? null, origin));
   };
-  const view = async (job: ImportJob) => (await views([job]))[0];
+  const view = async (job: ImportJob, origin: string) => (await views([job], origin))[0];
+  /** Streams a pass's report, row by row from the database. */
+  const sendReport = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    job: ImportJob,
+    pass: 'dryrun' | 'import',
+  ) => {
+    reply.raw.writeHead(200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="import-${job.id}-${pass}-report.csv"`,
+      'x-request-id': request.id,
+    });
+    await writeFailures(db, job, pass === 'dryrun' ? 'dryRun' : 'import', reply.raw);
+    return reply.hijack();
+  };
   return async (app) => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
     // The file itself is streamed to disk, never parsed or buffered by Fastify.
@@ -257,7 +273,7 @@ export function importJobRoutes(deps: {
       async (request) => {
         const job = await createJob(db, principalOf(request), request.body, JOB_ADD);
         onWork();
-        return view(job);
+        return view(job, originOf(request));
       },
     );
 
@@ -312,7 +328,7 @@ export function importJobRoutes(deps: {
         const next =
           jobs.length > pageSize && last !== undefined ? encodeCursor(last.id, scope) : undefined;
         const listing = afterListing(
-          await Promise.all(page.map(view)),
+          await views(page, originOf(request)),
           next,
           `${IMPORT_PATH}/jobs`,
           {
@@ -336,7 +352,8 @@ export function importJobRoutes(deps: {
           response: { 200: JobView, ...STANDARD_ERRORS },
         },
       },
-      async (request) => view(await getJob(db, principalOf(request), request.params.jobId)),
+      async (request) =>
+        view(await getJob(db, principalOf(request), request.params.jobId), originOf(request)),
     );
 
     r.put(
@@ -389,13 +406,30 @@ export function importJobRoutes(deps: {
         const principal = principalOf(request);
         const { jobId, pass } = request.params;
         const job = await getJob(db, principal, jobId);
-        reply.raw.writeHead(200, {
-          'content-type': 'text/csv; charset=utf-8',
-          'content-disposition': `attachment; filename="import-${jobId}-${pass}-report.csv"`,
-          'x-request-id': request.id,
-        });
-        await writeFailures(db, job, pass === 'dryrun' ? 'dryRun' : 'import', reply.raw);
-        return reply.hijack();
+        return sendReport(request, reply, job, pass);
+      },
+    );
+
+    r.get(
+      `${IMPORT_PATH}/jobs/reports/:orgId/:jobId/:pass/:token`,
+      {
+        config: { public: true },
+        schema: {
+          tags,
+          summary:
+            "Download a pass's report (the URL is the credential, as a pre-signed URL is): every line not imported",
+          params: Type.Object({
+            orgId: Type.String({ minLength: 1, maxLength: 100 }),
+            jobId: Type.String({ minLength: 1, maxLength: 100 }),
+            pass: Type.Union([Type.Literal('dryrun'), Type.Literal('import')]),
+            token: Type.String({ minLength: 1, maxLength: 200 }),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const { pass } = request.params;
+        const job = await jobOfReportUrl(db, request.params);
+        return sendReport(request, reply, job, pass);
       },
     );
   };

@@ -335,8 +335,23 @@ export async function createJob(
     dateCreated: now,
     dateModified: now,
     dateCompleted: null,
+    reportToken: randomId() + randomId(),
   };
   await insertJob(db, job);
+  return job;
+}
+
+/**
+ * A job by its report URL, which is its own credential: no principal, the token instead.
+ * @throws AppError 404 for an unknown job or a wrong token.
+ */
+export async function jobOfReportUrl(
+  db: Kysely<DB>,
+  address: { orgId: string; jobId: string; token: string },
+): Promise<ImportJob> {
+  const job = await findJob(db, address.orgId, address.jobId);
+  if (job === undefined || job.reportToken === null || !sameSecret(job.reportToken, address.token))
+    throw notFound('Import job report');
   return job;
 }
 

@@ -75,6 +75,8 @@ export interface ImportJob {
   dateCreated: string;
   dateModified: string;
   dateCompleted: string | null;
+  /** The secret of the job's report URLs (null: a job made before they had one). */
+  reportToken: string | null;
 }
 
 export function jobSelfUri(id: string): string {
@@ -86,8 +88,27 @@ export function reportUri(id: string, phase: ImportPhase): string {
   return `${IMPORT_PATH}/jobs/${id}/reports/${phase === 'dryRun' ? 'dryrun' : 'import'}`;
 }
 
+/**
+ * Where a pass's report downloads: with the job's token, a URL that is its own credential (as
+ * a Genesys pre-signed URL is), made absolute by `origin`; without one, the authenticated path.
+ */
+export function reportDownloadUrl(
+  job: Pick<ImportJob, 'orgId' | 'id' | 'reportToken'>,
+  phase: ImportPhase,
+  origin: string,
+): string {
+  const pass = phase === 'dryRun' ? 'dryrun' : 'import';
+  return job.reportToken === null
+    ? reportUri(job.id, phase)
+    : `${origin}${IMPORT_PATH}/jobs/reports/${job.orgId}/${job.id}/${pass}/${job.reportToken}`;
+}
+
 /** The Genesys `ContactImportJobResponse` shape (with Kith's counts beside Genesys' own). */
-export function toJobView(job: ImportJob, fileName: string | null): Record<string, unknown> {
+export function toJobView(
+  job: ImportJob,
+  fileName: string | null,
+  origin: string,
+): Record<string, unknown> {
   const c = job.counts;
   const dryRunDone = job.phase === 'import' || job.executionStep === 'Validated';
   const metadata: Record<string, unknown> = {
@@ -98,9 +119,9 @@ export function toJobView(job: ImportJob, fileName: string | null): Record<strin
   };
   if (fileName !== null) metadata.fileName = fileName;
   if (dryRunDone && !(job.phase === 'import' && c.dryRunSuccess + c.dryRunFailed === 0))
-    metadata.dryRunReportDownloadUrl = reportUri(job.id, 'dryRun');
+    metadata.dryRunReportDownloadUrl = reportDownloadUrl(job, 'dryRun', origin);
   if (job.phase === 'import' && job.status !== 'Running')
-    metadata.importReportDownloadUrl = reportUri(job.id, 'import');
+    metadata.importReportDownloadUrl = reportDownloadUrl(job, 'import', origin);
   return {
     id: job.id,
     status: job.status,

@@ -134,8 +134,14 @@ export async function importCsv(
 
 /** The rows of a report, parsed. */
 export async function reportRows(kith: TestKith, url: string): Promise<string[][]> {
-  const res = await kith.request('GET', url);
+  // Absolute, and its own credential (as a pre-signed URL is): no token goes with it.
+  expect(url).toMatch(/^https?:\/\/[^/]+\/api\/v2\/externalcontacts\/import\/jobs\/reports\//);
+  const res = await kith.request('GET', new URL(url).pathname, { token: null });
   expect(res.statusCode).toBe(200);
+  const forged = await kith.request('GET', new URL(url).pathname.replace(/[^/]+$/, 'forged'), {
+    token: null,
+  });
+  expect(forged.statusCode).toBe(404);
   const { parse } = await import('csv-parse/sync');
   const rows: string[][] = parse(res.body, { relax_column_count: true });
   return rows;

@@ -19,6 +19,7 @@ const IMPORT_SETTINGS = '2026-12-02-0010-import-settings';
 const IMPORT_JOBS = '2026-12-02-0011-import-jobs';
 const EXPORTS = '2026-12-02-0012-exports';
 const REDUNDANT_ORGANIZATION_INDEX = '2026-12-02-0013-redundant-organization-index';
+const IMPORT_REPORT_TOKENS = '2026-12-02-0014-import-report-tokens';
 /** Every migration, oldest first. */
 const MIGRATIONS = [
   FOUNDATION,
@@ -34,6 +35,7 @@ const MIGRATIONS = [
   IMPORT_JOBS,
   EXPORTS,
   REDUNDANT_ORGANIZATION_INDEX,
+  IMPORT_REPORT_TOKENS,
 ];
 
 const APP_TABLES = [
