@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { originOf, principalOf } from '../http/fastify-types.js';
-import { STANDARD_ERRORS } from '../http/schemas.js';
+import { SIGNED_URL_PARAMS, STANDARD_ERRORS } from '../http/schemas.js';
 import { afterListing } from '../http/cursor-listing.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.js';
 import { splitListParam } from '../common/list-params.js';
@@ -167,9 +167,8 @@ export function exportRoutes(deps: {
           summary:
             "Download an export's CSV file (the URL is the credential, as a pre-signed URL is)",
           params: Type.Object({
-            orgId: Type.String({ minLength: 1, maxLength: 100 }),
+            ...SIGNED_URL_PARAMS,
             exportId: Type.String({ minLength: 1, maxLength: 100 }),
-            token: Type.String({ minLength: 1, maxLength: 200 }),
           }),
         },
       },

@@ -38,6 +38,12 @@ export const PageQuery = Type.Object({
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 
+/** The parts of a download URL that is its own credential, as a pre-signed URL is. */
+export const SIGNED_URL_PARAMS = {
+  orgId: Type.String({ minLength: 1, maxLength: 100 }),
+  token: Type.String({ minLength: 1, maxLength: 200 }),
+};
+
 function listingProperties<T extends TSchema>(entity: T) {
   return {
     entities: Type.Array(entity),

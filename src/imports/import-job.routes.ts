@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { originOf, principalOf } from '../http/fastify-types.js';
-import { STANDARD_ERRORS } from '../http/schemas.js';
+import { SIGNED_URL_PARAMS, STANDARD_ERRORS } from '../http/schemas.js';
 import { afterListing } from '../http/cursor-listing.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.js';
 import { badRequest } from '../errors/app-error.js';
@@ -419,10 +419,9 @@ export function importJobRoutes(deps: {
           summary:
             "Download a pass's report (the URL is the credential, as a pre-signed URL is): every line not imported",
           params: Type.Object({
-            orgId: Type.String({ minLength: 1, maxLength: 100 }),
+            ...SIGNED_URL_PARAMS,
             jobId: Type.String({ minLength: 1, maxLength: 100 }),
             pass: Type.Union([Type.Literal('dryrun'), Type.Literal('import')]),
-            token: Type.String({ minLength: 1, maxLength: 200 }),
           }),
         },
       },
