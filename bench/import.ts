@@ -113,13 +113,18 @@ interface Run {
   readonly seconds: number;
 }
 
+/** Node options for the kith process, e.g. KITH_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=D". */
+function nodeArgs(): string[] {
+  return (process.env.KITH_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+}
+
 /** Runs kith as a process under /usr/bin/time, for its peak RSS. */
 function runKith(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(
       '/usr/bin/time',
-      ['-f', 'PEAK_RSS_KB %M', process.execPath, KITH, ...args],
+      ['-f', 'PEAK_RSS_KB %M', process.execPath, ...nodeArgs(), KITH, ...args],
       {
         env: { ...process.env, ...env, KITH_LOG_LEVEL: 'warn' },
         stdio: ['ignore', 'pipe', 'pipe'],

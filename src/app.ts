@@ -162,6 +162,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(importSettingsRoutes({ db }));
   const importWorker = startImportWorker(db, {
     dataDir: config.dataDir,
+    threadMinBytes: config.importThreadMinBytes,
     onError: (error) => app.log.error({ err: error }, 'an import job failed; it is retried'),
   });
   app.addHook('onClose', async () => importWorker.stop());

@@ -133,6 +133,7 @@ export async function runImport(
   file: string,
   options: ImportOptions,
   dataDir: string,
+  threadMinBytes: number,
 ): Promise<number> {
   const absolute = path.resolve(file);
   let size: number;
@@ -215,6 +216,7 @@ export async function runImport(
         {
           dataDir,
           owner,
+          threadMinBytes,
           onProgress: (current, bytes) => progress.update(bytes, current),
         },
       );

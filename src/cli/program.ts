@@ -190,6 +190,7 @@ export function buildCli(): Command {
                 file,
                 { ...options, division: divisionId },
                 settings.dataDir,
+                settings.importThreadMinBytes,
               );
             } catch (error) {
               if (error instanceof ImportUsageError) throw new UsageError(error.message);

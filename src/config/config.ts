@@ -1,5 +1,11 @@
 import path from 'node:path';
 
+/**
+ * The default KITH_IMPORT_THREAD_MIN_BYTES: what is left of an import's file when its rows are
+ * worth a thread of their own, about 50,000 rows of 13 columns.
+ */
+export const THREAD_MIN_BYTES = 8 * 1024 * 1024;
+
 /** Everything Kith reads from its environment, parsed once at start. */
 export interface Config {
   readonly port: number;
@@ -16,6 +22,8 @@ export interface Config {
   readonly sweepIntervalSeconds: number;
   /** Days an export's file is kept for download after it was written. */
   readonly exportRetentionDays: number;
+  /** Imports with at least this many bytes left to read prepare their rows on a worker thread. */
+  readonly importThreadMinBytes: number;
   readonly logLevel: string;
   /** Largest request body accepted, in bytes. */
   readonly bodyLimitBytes: number;
@@ -102,6 +110,13 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     sweepIntervalSeconds: readInteger(env, 'KITH_SWEEP_INTERVAL_SECONDS', 3600, 1, 31_536_000),
     exportRetentionDays: readInteger(env, 'KITH_EXPORT_RETENTION_DAYS', 7, 1, 3650),
+    importThreadMinBytes: readInteger(
+      env,
+      'KITH_IMPORT_THREAD_MIN_BYTES',
+      THREAD_MIN_BYTES,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    ),
     logLevel,
     bodyLimitBytes: readInteger(env, 'KITH_BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 1024 ** 3),
   });

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
@@ -5,19 +6,15 @@ import { insertRows } from '../db/compiled.js';
 import { refreshStatistics } from '../db/sql.js';
 import { newId } from '../common/ids.js';
 import { addSeconds, nowIso } from '../common/time.js';
-import { AppError } from '../errors/app-error.js';
 import type { Principal } from '../authorization/access.js';
-import type { RowInput } from '../csv/columns.js';
 import type { Contact, ContactFields } from '../contacts/contact.js';
 import { contactPoints, externalIdPointValue } from '../contacts/contact-points.js';
-import { normalizeContactFields } from '../contacts/contact-validation.js';
 import { contactToRow, findContacts, updateContact } from '../contacts/contact.repository.js';
 import { insertFreeClaims } from '../contacts/claim.repository.js';
 import { loadBlocklist } from '../settings/org-settings.repository.js';
 import { recordChanges } from '../events/change.repository.js';
 import { contactTopic, type Change } from '../events/change.js';
 import { UNASSIGNED, searchKey, toContactView } from '../contacts/contact.js';
-import { normalizeOrganizationFields } from '../organizations/organization-validation.js';
 import type { Organization, OrganizationFields } from '../organizations/organization.js';
 import { organizationTopic, toOrganizationView } from '../organizations/organization.js';
 import {
@@ -29,15 +26,10 @@ import { findExternalSource } from '../external-sources/external-source.reposito
 import { findImportSettings } from './import-settings.repository.js';
 import type { ImportSettings, MatchingCriterion } from './import-settings.js';
 import { CsvFileError, inspectCsv, readCsvRecords, type CsvRecord } from './csv-file.js';
-import {
-  hasContactFields,
-  mapColumns,
-  mergeImportedFields,
-  mergeImportedOrganization,
-  rowFingerprint,
-  rowInput,
-  type MappedColumn,
-} from './import-rows.js';
+import type { PreparedCells, Preparation } from './row-preparation.js';
+import { inlinePreparer, threadPreparer, type RowPreparer } from './row-preparer.js';
+import { THREAD_MIN_BYTES } from '../config/config.js';
+import { mergeImportedFields, mergeImportedOrganization } from './import-rows.js';
 import {
   findFingerprints,
   findJob,
@@ -90,6 +82,16 @@ export interface RunOptions {
   readonly batchSize?: number;
   /** Asked after each batch: true hands the job back (the process is stopping) to resume later. */
   readonly shouldStop?: () => boolean;
+  /** Rows are prepared on a worker thread when this many bytes are left to read (default 8 MiB). */
+  readonly threadMinBytes?: number;
+}
+
+/** A batch read ahead: its rows (the header taken off) and their preparation under way. */
+interface Ahead {
+  readonly records: readonly CsvRecord[];
+  readonly last: CsvRecord;
+  readonly newHeader: string[] | undefined;
+  readonly preparing: Promise<Preparation[]>;
 }
 
 /** The principal events are recorded for: the one who started the job. */
@@ -100,91 +102,20 @@ function jobPrincipal(job: ImportJob): Principal {
 interface Context {
   readonly job: ImportJob;
   readonly settings: ImportSettings;
-  readonly columns: readonly MappedColumn[];
   readonly header: readonly string[];
   readonly blocklist: readonly string[];
-  readonly scope: string;
   readonly principal: Principal;
   readonly dryRun: boolean;
   readonly customFields: ImportCustomFields;
 }
 
-/** A row made ready: its contact fields and organization, or why it cannot be imported. */
-interface PreparedRow {
+/** A row made ready, with the record it was read from. */
+interface PreparedRow extends PreparedCells {
   readonly record: CsvRecord;
-  readonly fingerprint: string;
-  readonly input: RowInput;
-  contact: ContactFields | null;
-  readonly organization: Partial<OrganizationFields> | null;
-  readonly organizationName: string | null;
 }
 
 function failure(record: CsvRecord, reason: string): ImportFailure {
   return { line: record.line, reason, cells: record.cells };
-}
-
-function reasonOf(error: unknown): string {
-  if (error instanceof AppError) return error.message;
-  throw error;
-}
-
-/** Reads one row: its cells through the mapping, then the API's own validation. */
-function prepareRow(ctx: Context, record: CsvRecord): PreparedRow | ImportFailure {
-  const { header, columns, settings, job } = ctx;
-  if (record.cells.length !== header.length) {
-    return failure(
-      record,
-      `the row has ${record.cells.length} cells and the header ${header.length}: a separator or ` +
-        'quote is missing or extra',
-    );
-  }
-  const input = rowInput(record.cells, columns);
-  const withContact = hasContactFields(input);
-  if (!withContact && input.organization === undefined)
-    return failure(record, 'the row has no value in any imported column');
-  let contact: ContactFields | null = null;
-  let organization: Partial<OrganizationFields> | null = null;
-  try {
-    if (withContact) {
-      if (input.externalId !== undefined && input.externalId !== '') {
-        const ids: unknown[] = Array.isArray(input.contact.externalIds)
-          ? (input.contact.externalIds as unknown[])
-          : [];
-        input.contact.externalIds = [
-          ...ids,
-          { externalSource: { id: settings.externalSourceId }, value: input.externalId },
-        ];
-      }
-      contact = normalizeContactFields(input.contact, job.defaultCountry);
-    }
-    if (input.organization !== undefined) {
-      const given = input.organization;
-      if (typeof given.name === 'string') {
-        organization = normalizeOrganizationFields(given, job.defaultCountry);
-      } else {
-        // Only an external id: the organization must exist already, nothing else is set.
-        organization = {};
-      }
-      if (input.organizationExternalId !== undefined && input.organizationExternalId !== '') {
-        organization.externalIds = [
-          {
-            externalSource: { id: settings.externalSourceId },
-            value: input.organizationExternalId,
-          },
-        ];
-      }
-    }
-  } catch (error) {
-    return failure(record, reasonOf(error));
-  }
-  return {
-    record,
-    fingerprint: rowFingerprint(ctx.scope, record.cells, columns),
-    input,
-    contact,
-    organization,
-    organizationName: typeof organization?.name === 'string' ? organization.name : null,
-  };
 }
 
 /** The match keys of a contact's fields, in the order the settings try them. */
@@ -363,24 +294,26 @@ async function importBatch(
   trx: Kysely<DB>,
   ctx: Context,
   records: readonly CsvRecord[],
+  preparations: readonly Preparation[],
 ): Promise<BatchOutcome> {
   const failures: ImportFailure[] = [];
   const rows: PreparedRow[] = [];
-  for (const record of records) {
-    const prepared = prepareRow(ctx, record);
+  for (const [i, record] of records.entries()) {
+    const prepared = preparations[i] as Preparation;
     if ('reason' in prepared) {
-      failures.push(prepared);
+      failures.push(failure(record, prepared.reason));
       continue;
     }
-    if (prepared.contact?.customFields !== undefined) {
-      const checked = await ctx.customFields.check(trx, prepared.contact);
+    let contact = prepared.contact;
+    if (contact?.customFields !== undefined) {
+      const checked = await ctx.customFields.check(trx, contact);
       if (typeof checked === 'string') {
         failures.push(failure(record, checked));
         continue;
       }
-      prepared.contact = checked;
+      contact = checked;
     }
-    rows.push(prepared);
+    rows.push({ ...prepared, record, contact });
   }
   const orgId = ctx.job.orgId;
   const seen = await findFingerprints(
@@ -427,7 +360,7 @@ async function importBatch(
     for (const group of keys) for (const k of group) lookups.set(keyOf(k.kind, k.value), k);
   }
   const matched = await findContactIdsByPoints(trx, orgId, [...lookups.values()]);
-  const explicitIds = ready.flatMap((r) => (r.input.id === undefined ? [] : [r.input.id]));
+  const explicitIds = ready.flatMap((r) => (r.id === undefined ? [] : [r.id]));
   const candidateIds = new Set<string>(explicitIds);
   for (const ids of matched.values()) for (const id of ids) candidateIds.add(id);
   const contacts = new Map<string, Contact>();
@@ -456,15 +389,15 @@ async function importBatch(
         ? row.contact
         : { ...row.contact, externalOrganization: { id: organizationId } };
     let targets: string[] = [];
-    if (row.input.id !== undefined) {
-      const target = contacts.get(row.input.id);
+    if (row.id !== undefined) {
+      const target = contacts.get(row.id);
       if (target === undefined) {
-        failures.push(failure(row.record, `no contact has the id ${row.input.id}`));
+        failures.push(failure(row.record, `no contact has the id ${row.id}`));
         continue;
       }
       if (target.divisionId !== ctx.job.divisionId) {
         failures.push(
-          failure(row.record, `contact ${row.input.id} is in another division than the import's`),
+          failure(row.record, `contact ${row.id} is in another division than the import's`),
         );
         continue;
       }
@@ -639,115 +572,131 @@ export async function runImportJob(
     const principal = jobPrincipal(job);
     const blocklist = await loadBlocklist(db, job.orgId);
     const customFields = new ImportCustomFields(job.orgId);
-    let ctx: Context | null =
-      header === null
-        ? null
-        : {
-            job,
-            settings,
-            header,
-            columns: mapColumns(header, job.mappings),
-            blocklist,
-            scope: scopeOf(job),
-            principal,
-            dryRun,
-            customFields,
-          };
+    const contextOf = (header: readonly string[]): Context => ({
+      job,
+      settings,
+      header,
+      blocklist,
+      principal,
+      dryRun,
+      customFields,
+    });
+    let ctx: Context | null = header === null ? null : contextOf(header);
+    const inThread =
+      (await fs.stat(file)).size - offset >= (options.threadMinBytes ?? THREAD_MIN_BYTES);
+    let preparer: RowPreparer | null = null;
     let counts: JobCounts = { ...job.counts };
     let batches = 0;
-    for await (const batch of readCsvRecords(file, {
+    const reader = readCsvRecords(file, {
       separator,
       offset,
       line,
       batchSize: options.batchSize ?? BATCH_SIZE,
-    })) {
+    })[Symbol.asyncIterator]();
+    /** The next batch, its header taken off, with its rows being prepared; null at the end. */
+    const readAhead = async (): Promise<Ahead | null> => {
+      const read = await reader.next();
+      if (read.done === true) return null;
+      const batch = read.value;
       let records = batch;
       let newHeader: string[] | undefined;
       if (ctx === null) {
-        const first = batch[0] as CsvRecord;
-        newHeader = first.cells.map((h) => h.trim());
-        ctx = {
-          job,
-          settings,
-          header: newHeader,
-          columns: mapColumns(newHeader, job.mappings),
-          blocklist,
-          scope: scopeOf(job),
-          principal,
-          dryRun,
-          customFields,
-        };
+        newHeader = (batch[0] as CsvRecord).cells.map((h) => h.trim());
+        ctx = contextOf(newHeader);
         records = batch.slice(1);
       }
-      const last = batch[batch.length - 1] as CsvRecord;
-      const context = ctx;
-      const commit = () =>
-        db.transaction().execute(async (trx) => {
-          const outcome = await importBatch(trx, context, records);
-          const succeeded = records.length - outcome.failures.length;
-          const next: JobCounts = dryRun
-            ? {
-                ...counts,
-                dryRunSuccess: counts.dryRunSuccess + succeeded,
-                dryRunFailed: counts.dryRunFailed + outcome.failures.length,
-              }
-            : {
-                ...counts,
-                importSuccess: counts.importSuccess + succeeded,
-                importFailed: counts.importFailed + outcome.failures.length,
-                created: counts.created + outcome.created,
-                updated: counts.updated + outcome.updated,
-                unchanged: counts.unchanged + outcome.unchanged,
-              };
-          if (outcome.failures.length > 0)
-            await insertFailures(trx, job, job.phase, outcome.failures);
-          const now = nowIso();
-          const saved = await saveCheckpoint(
-            trx,
+      preparer ??= (inThread ? threadPreparer : inlinePreparer)({
+        header: ctx.header,
+        mappings: job.mappings,
+        externalSourceId: settings.externalSourceId,
+        defaultCountry: job.defaultCountry,
+        scope: scopeOf(job),
+      });
+      const preparing = preparer.prepare(records.map((r) => r.cells));
+      // Awaited when the batch's turn comes; until then a failure must not count as unhandled.
+      preparing.catch(() => undefined);
+      return { last: batch[batch.length - 1] as CsvRecord, records, newHeader, preparing };
+    };
+    try {
+      let ahead = await readAhead();
+      while (ahead !== null) {
+        const { records, newHeader, last } = ahead;
+        const preparations = await ahead.preparing;
+        // The next batch is read and prepared while this one commits.
+        ahead = await readAhead();
+        const context = ctx as Context;
+        const commit = () =>
+          db.transaction().execute(async (trx) => {
+            const outcome = await importBatch(trx, context, records, preparations);
+            const succeeded = records.length - outcome.failures.length;
+            const next: JobCounts = dryRun
+              ? {
+                  ...counts,
+                  dryRunSuccess: counts.dryRunSuccess + succeeded,
+                  dryRunFailed: counts.dryRunFailed + outcome.failures.length,
+                }
+              : {
+                  ...counts,
+                  importSuccess: counts.importSuccess + succeeded,
+                  importFailed: counts.importFailed + outcome.failures.length,
+                  created: counts.created + outcome.created,
+                  updated: counts.updated + outcome.updated,
+                  unchanged: counts.unchanged + outcome.unchanged,
+                };
+            if (outcome.failures.length > 0)
+              await insertFailures(trx, job, job.phase, outcome.failures);
+            const now = nowIso();
+            const saved = await saveCheckpoint(
+              trx,
+              job,
+              owner,
+              {
+                nextOffset: last.endOffset,
+                nextLine: last.endLine,
+                counts: next,
+                leaseUntil: addSeconds(now, LEASE_SECONDS),
+                ...(newHeader === undefined ? {} : { header: newHeader, separator }),
+              },
+              now,
+            );
+            if (!saved) throw new Stopped('the job was cancelled or taken over');
+            return next;
+          });
+        // The batch rolled back whole; its rows are read again, against the contacts as they are now.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            counts = await commit();
+            break;
+          } catch (error) {
+            if (!(error instanceof ChangedMeanwhile) || attempt === BATCH_ATTEMPTS) throw error;
+          }
+        }
+        // Each time the rows written double, the planner learns how large the tables have grown.
+        batches += 1;
+        if (!dryRun && (batches & (batches - 1)) === 0)
+          await refreshStatistics(db, IMPORTED_TABLES);
+        job = {
+          ...job,
+          counts,
+          nextOffset: last.endOffset,
+          nextLine: last.endLine,
+          header: context.header as string[],
+          separator,
+        };
+        options.onProgress?.(job, last.endOffset);
+        if (options.shouldStop?.() === true) {
+          await updateJobState(
+            db,
             job,
-            owner,
-            {
-              nextOffset: last.endOffset,
-              nextLine: last.endLine,
-              counts: next,
-              leaseUntil: addSeconds(now, LEASE_SECONDS),
-              ...(newHeader === undefined ? {} : { header: newHeader, separator }),
-            },
-            now,
+            { status: ['Running'], owner },
+            { lease_owner: null, lease_until: null, modified_at: nowIso() },
           );
-          if (!saved) throw new Stopped('the job was cancelled or taken over');
-          return next;
-        });
-      // The batch rolled back whole; its rows are read again, against the contacts as they are now.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          counts = await commit();
-          break;
-        } catch (error) {
-          if (!(error instanceof ChangedMeanwhile) || attempt === BATCH_ATTEMPTS) throw error;
+          return (await findJob(db, job.orgId, job.id)) ?? job;
         }
       }
-      // Each time the rows written double, the planner learns how large the tables have grown.
-      batches += 1;
-      if (!dryRun && (batches & (batches - 1)) === 0) await refreshStatistics(db, IMPORTED_TABLES);
-      job = {
-        ...job,
-        counts,
-        nextOffset: last.endOffset,
-        nextLine: last.endLine,
-        header: ctx.header as string[],
-        separator,
-      };
-      options.onProgress?.(job, last.endOffset);
-      if (options.shouldStop?.() === true) {
-        await updateJobState(
-          db,
-          job,
-          { status: ['Running'], owner },
-          { lease_owner: null, lease_until: null, modified_at: nowIso() },
-        );
-        return (await findJob(db, job.orgId, job.id)) ?? job;
-      }
+    } finally {
+      await (preparer as RowPreparer | null)?.close();
+      await reader.return?.(undefined);
     }
     if (ctx === null) throw new CsvFileError('the file is empty: it has no header and no rows');
     const now = nowIso();

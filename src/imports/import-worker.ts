@@ -11,7 +11,12 @@ import { LEASE_SECONDS, runImportJob } from './import-engine.js';
  */
 export function startImportWorker(
   db: Kysely<DB>,
-  options: { dataDir: string; pollSeconds?: number; onError: (error: unknown) => void },
+  options: {
+    dataDir: string;
+    threadMinBytes?: number;
+    pollSeconds?: number;
+    onError: (error: unknown) => void;
+  },
 ): JobWorker {
   const owner = processOwner();
   return startPolling({
@@ -23,7 +28,14 @@ export function startImportWorker(
         runImportJob(
           db,
           { ...job, leaseOwner: owner, leaseUntil: until },
-          { dataDir: options.dataDir, owner, shouldStop },
+          {
+            dataDir: options.dataDir,
+            owner,
+            shouldStop,
+            ...(options.threadMinBytes === undefined
+              ? {}
+              : { threadMinBytes: options.threadMinBytes }),
+          },
         );
       for (const job of await findRunnableJobs(db, now)) {
         if (shouldStop()) return false;

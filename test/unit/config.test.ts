@@ -60,6 +60,10 @@ describe('loadConfig', () => {
       expect(config.exportRetentionDays).toBe(7);
     });
 
+    it('prepares the rows of imports of 8 MiB or more on a thread', () => {
+      expect(config.importThreadMinBytes).toBe(8 * 1024 * 1024);
+    });
+
     it('logs at info', () => {
       expect(config.logLevel).toBe('info');
     });
@@ -96,6 +100,7 @@ describe('loadConfig', () => {
       REDIS_URL: 'redis://cache:6379',
       KITH_SWEEP_INTERVAL_SECONDS: '60',
       KITH_EXPORT_RETENTION_DAYS: '30',
+      KITH_IMPORT_THREAD_MIN_BYTES: '0',
       KITH_LOG_LEVEL: 'debug',
     });
     expect(config).toMatchObject({
@@ -110,6 +115,7 @@ describe('loadConfig', () => {
       redisUrl: 'redis://cache:6379',
       sweepIntervalSeconds: 60,
       exportRetentionDays: 30,
+      importThreadMinBytes: 0,
       logLevel: 'debug',
     });
   });
