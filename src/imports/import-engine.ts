@@ -622,8 +622,10 @@ export async function runImportJob(
       while (ahead !== null) {
         const { records, newHeader, last } = ahead;
         const preparations = await ahead.preparing;
-        // The next batch is read and prepared while this one commits.
-        ahead = await readAhead();
+        // The next batch is read and prepared while this one commits; should the file turn bad
+        // there, the job fails once this batch is in, as it would reading batch after batch.
+        const following = readAhead();
+        following.catch(() => undefined);
         const context = ctx as Context;
         const commit = () =>
           db.transaction().execute(async (trx) => {
@@ -693,6 +695,7 @@ export async function runImportJob(
           );
           return (await findJob(db, job.orgId, job.id)) ?? job;
         }
+        ahead = await following;
       }
     } finally {
       await (preparer as RowPreparer | null)?.close();

@@ -172,6 +172,20 @@ for (const dialect of DIALECTS) {
       expect(job.statusDetails).toContain('never closed');
     });
 
+    it('validates every row before a fault further down the file, over several batches', async () => {
+      const { settingsId } = await importSettings(kith);
+      const rows = Array.from({ length: 2500 }, (_, i) => `First${i},Last${i}`);
+      const { job } = await importCsv(
+        kith,
+        `firstName,lastName\n${rows.join('\n')}\nC,"open\nD,E\n`,
+        { settingsId },
+      );
+      expect(job.status).toBe('Failed');
+      expect(job.statusDetails).toContain('never closed');
+      // Two batches (2,000 and 500 rows) were read before the quote was found never closed.
+      expect(job.metadata.dryRunSuccessCount).toBe(2500);
+    });
+
     it('reports a row whose cell is longer than its field allows, and imports the others', async () => {
       const { settingsId } = await importSettings(kith);
       const long = 'x'.repeat(100_000);
