@@ -40,6 +40,13 @@ export interface CsvRecord {
 /** The longest row Kith reads: a longer one is nearly always a quote that was never closed. */
 export const MAX_RECORD_CHARACTERS = 1_000_000;
 
+/**
+ * The most characters of cells a batch holds (~8 MB of strings) before it is cut short: 2,000
+ * rows of 100,000-character cells would otherwise hold 200 million, twice over with the batch
+ * read ahead and its copy on the preparing thread. Typical rows (~200 characters) never reach it.
+ */
+export const BATCH_CHARACTERS = 4_000_000;
+
 const SAMPLE_BYTES = 64 * 1024;
 
 /** What the start of a file says: its separator and whether it begins with a byte-order mark. */
@@ -194,16 +201,24 @@ function csvError(error: unknown, lineBase: number): unknown {
 /**
  * Streams the records of a file from `offset` (0, or a record's endOffset): each with its cells
  * and the line it starts on, counting from `line` (the line the previous record ended on).
- * Blank lines are passed over. Memory is bounded by the batch and one record.
+ * Blank lines are passed over. A batch holds `batchSize` records, or fewer when they reach
+ * `batchCharacters`: memory is bounded by that and one record, however wide the rows.
  * @throws CsvFileError when the file stops being readable as CSV; records before it were given.
  */
 export async function* readCsvRecords(
   path: string,
-  options: { separator: string; offset?: number; line?: number; batchSize?: number },
+  options: {
+    separator: string;
+    offset?: number;
+    line?: number;
+    batchSize?: number;
+    batchCharacters?: number;
+  },
 ): AsyncGenerator<CsvRecord[]> {
   const offset = options.offset ?? 0;
   const lineBase = options.line ?? 0;
   const batchSize = options.batchSize ?? 1000;
+  const batchCharacters = options.batchCharacters ?? BATCH_CHARACTERS;
   const source = createReadStream(path, { start: offset, highWaterMark: 1024 * 1024 });
   const parser = parse({
     delimiter: options.separator,
@@ -219,6 +234,7 @@ export async function* readCsvRecords(
   source.pipe(check).pipe(parser);
   let previousEnd = lineBase;
   let batch: CsvRecord[] = [];
+  let characters = 0;
   try {
     for await (const item of parser as AsyncIterable<{
       record: string[];
@@ -230,9 +246,11 @@ export async function* readCsvRecords(
       const cells = item.record;
       if (cells.length === 1 && cells[0] === '') continue;
       batch.push({ cells, line, endLine, endOffset: offset + item.info.bytes });
-      if (batch.length >= batchSize) {
+      for (const cell of cells) characters += cell.length;
+      if (batch.length >= batchSize || characters >= batchCharacters) {
         yield batch;
         batch = [];
+        characters = 0;
       }
     }
   } catch (error) {

@@ -7,6 +7,12 @@ import { listFailures } from './import-job.repository.js';
 import type { ImportJob, ImportPhase } from './import-job.js';
 
 /**
+ * Failures read a page at a time: a reported row may hold up to a million characters, and a page
+ * of 1,000 such rows would hold a gigabyte.
+ */
+const REPORT_PAGE_ROWS = 50;
+
+/**
  * Streams a pass's report: one row per line that was not imported, with the line number, the
  * reason and the row's own cells under the file's header (escaped against formulas).
  */
@@ -26,7 +32,7 @@ export async function writeFailures(
   csv.write(['line', 'reason', ...(job.header ?? [])].map(escapeFormula));
   let after = 0;
   for (;;) {
-    const page = await listFailures(db, job, phase, after, 1000);
+    const page = await listFailures(db, job, phase, after, REPORT_PAGE_ROWS);
     for (const failure of page) {
       const ok = csv.write(
         [String(failure.line), failure.reason, ...failure.cells].map(escapeFormula),

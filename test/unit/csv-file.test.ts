@@ -29,6 +29,26 @@ describe('readCsvRecords', () => {
     expect(result.error).toContain(`byte ${good.length} (0xff)`);
   });
 
+  it('cuts batches short when their cells reach batchCharacters, whatever batchSize says', async () => {
+    const file = path.join(dir, 'wide.csv');
+    const wide = 'x'.repeat(100_000);
+    writeFileSync(file, `a,b\n${`${wide},y\n`.repeat(50)}z,z\n`);
+    const sizes: number[] = [];
+    const lines: number[] = [];
+    for await (const batch of readCsvRecords(file, {
+      separator: ',',
+      batchSize: 1000,
+      batchCharacters: 1_000_000,
+    })) {
+      sizes.push(batch.length);
+      lines.push(...batch.map((r) => r.line));
+    }
+    // Each wide row holds 100,001 characters: the 10th of a batch reaches 1,000,000 (the first
+    // batch also holds the header), and the last row is left alone.
+    expect(sizes).toEqual([11, 10, 10, 10, 10, 1]);
+    expect(lines).toEqual(Array.from({ length: 52 }, (_, i) => i + 1));
+  });
+
   it('reads a valid file whose characters straddle the chunks', async () => {
     const result = await readAll(Buffer.from(`a,b\n${'é,x\n'.repeat(400_000)}`));
     expect(result).toEqual({ rows: 400_001 });
