@@ -10,7 +10,7 @@ import { writeFailures } from '../../src/imports/import-report.js';
 import { DIALECTS, openTestDatabase } from '../helpers/databases.js';
 import { makeOrganization } from './factories.js';
 
-const FAILURES = 400;
+const FAILURES = 1000;
 const CELL_CHARACTERS = 100_000;
 
 /**
@@ -91,7 +91,7 @@ for (const dialect of DIALECTS) {
         // It ends the stream it writes to, and returns once that stream has finished.
         await writeFailures(db, job, 'import', slow);
         expect(bytes).toBeGreaterThan(FAILURES * CELL_CHARACTERS);
-        // The report's rows as strings would be at least its size; a page is an eighth of it.
+        // The report's rows as strings would be at least its size; a page is a twentieth of it.
         expect(held).toBeLessThan(bytes / 4);
       } finally {
         await database.destroy();
