@@ -1,7 +1,4 @@
 import { once } from 'node:events';
-import { Writable } from 'node:stream';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/common/ids.js';
 import { nowIso } from '../../src/common/time.js';
@@ -9,6 +6,7 @@ import { contactToRow } from '../../src/contacts/contact.repository.js';
 import { insertRows } from '../../src/db/compiled.js';
 import { writeExport } from '../../src/exports/export-engine.js';
 import { DIALECTS, openTestDatabase } from '../helpers/databases.js';
+import { slowReader } from '../helpers/memory.js';
 import { makeOrganization } from './factories.js';
 
 const CONTACTS = 60_000;
@@ -21,8 +19,6 @@ const CONTACTS = 60_000;
 for (const dialect of DIALECTS) {
   describe(`export memory (${dialect})`, () => {
     it('holds a page, not the export, while a slow reader takes it', async () => {
-      setFlagsFromString('--expose-gc');
-      const gc = runInNewContext('gc') as () => void;
       const database = await openTestDatabase(dialect);
       try {
         const { db } = database;
@@ -52,29 +48,7 @@ for (const dialect of DIALECTS) {
             .execute((trx) => insertRows(trx, 'contacts', rows.slice(k, k + 1000)));
         rows.length = 0;
 
-        // The heap and the buffers outside it (a writable turns the strings it queues into
-        // buffers).
-        const inUse = () => {
-          const { heapUsed, arrayBuffers } = process.memoryUsage();
-          return heapUsed + arrayBuffers;
-        };
-        gc();
-        const before = inUse();
-        let held = 0;
-        let bytes = 0;
-        let chunks = 0;
-        // A reader that takes a chunk a turn of the event loop, through a small buffer.
-        const slow = new Writable({
-          highWaterMark: 16 * 1024,
-          write(chunk: Buffer, _encoding, done) {
-            bytes += chunk.length;
-            if (++chunks % 4 === 0) {
-              gc();
-              held = Math.max(held, inUse() - before);
-            }
-            setImmediate(done);
-          },
-        });
+        const slow = slowReader();
         const written = await writeExport(
           db,
           {
@@ -84,14 +58,14 @@ for (const dialect of DIALECTS) {
             filters: null,
             limit: 180_000_000,
           },
-          slow,
+          slow.writable,
         );
-        slow.end();
-        await once(slow, 'finish');
+        slow.writable.end();
+        await once(slow.writable, 'finish');
         expect(written).toBe(CONTACTS);
-        expect(bytes).toBeGreaterThan(30_000_000);
+        expect(slow.bytes()).toBeGreaterThan(30_000_000);
         // The whole export as strings would be at least its size; a page is a thirtieth of it.
-        expect(held).toBeLessThan(bytes / 4);
+        expect(slow.held()).toBeLessThan(slow.bytes() / 4);
       } finally {
         await database.destroy();
       }

@@ -1,6 +1,3 @@
-import { Writable } from 'node:stream';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/common/ids.js';
 import { insertFailures, insertJob } from '../../src/imports/import-job.repository.js';
@@ -8,6 +5,7 @@ import { NO_COUNTS, type ImportJob } from '../../src/imports/import-job.js';
 import { nowIso } from '../../src/common/time.js';
 import { writeFailures } from '../../src/imports/import-report.js';
 import { DIALECTS, openTestDatabase } from '../helpers/databases.js';
+import { slowReader } from '../helpers/memory.js';
 import { makeOrganization } from './factories.js';
 
 const FAILURES = 1000;
@@ -21,8 +19,6 @@ const CELL_CHARACTERS = 100_000;
 for (const dialect of DIALECTS) {
   describe(`import report memory (${dialect})`, () => {
     it('holds a few wide rows, not the report, while a slow reader takes it', async () => {
-      setFlagsFromString('--expose-gc');
-      const gc = runInNewContext('gc') as () => void;
       const database = await openTestDatabase(dialect);
       try {
         const { db } = database;
@@ -68,31 +64,12 @@ for (const dialect of DIALECTS) {
             })),
           );
 
-        const inUse = () => {
-          const { heapUsed, arrayBuffers } = process.memoryUsage();
-          return heapUsed + arrayBuffers;
-        };
-        gc();
-        const before = inUse();
-        let held = 0;
-        let bytes = 0;
-        let chunks = 0;
-        const slow = new Writable({
-          highWaterMark: 16 * 1024,
-          write(chunk: Buffer, _encoding, done) {
-            bytes += chunk.length;
-            if (++chunks % 16 === 0) {
-              gc();
-              held = Math.max(held, inUse() - before);
-            }
-            setImmediate(done);
-          },
-        });
+        const slow = slowReader(16);
         // It ends the stream it writes to, and returns once that stream has finished.
-        await writeFailures(db, job, 'import', slow);
-        expect(bytes).toBeGreaterThan(FAILURES * CELL_CHARACTERS);
+        await writeFailures(db, job, 'import', slow.writable);
+        expect(slow.bytes()).toBeGreaterThan(FAILURES * CELL_CHARACTERS);
         // The report's rows as strings would be at least its size; a page is a twentieth of it.
-        expect(held).toBeLessThan(bytes / 4);
+        expect(slow.held()).toBeLessThan(slow.bytes() / 4);
       } finally {
         await database.destroy();
       }
