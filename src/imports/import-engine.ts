@@ -507,6 +507,78 @@ async function importBatch(
   return { failures, created: created.length, updated: updatedIds.size, unchanged };
 }
 
+/** A batch read and prepared, with what its checkpoint records. */
+interface BatchToCommit {
+  readonly records: readonly CsvRecord[];
+  readonly preparations: readonly Preparation[];
+  readonly last: CsvRecord;
+  /** The header, when this is the batch it was read with (the checkpoint then records it). */
+  readonly newHeader: string[] | undefined;
+  readonly separator: string;
+  /** The job's counts before the batch. */
+  readonly counts: JobCounts;
+}
+
+/**
+ * Imports a batch and saves the job's checkpoint in one transaction, running it again when its
+ * contacts changed meanwhile (the batch rolled back whole; its rows are read again, against the
+ * contacts as they are now).
+ * @returns the job's counts after the batch.
+ * @throws Stopped when the job was cancelled or taken over.
+ */
+async function commitBatch(
+  db: Kysely<DB>,
+  ctx: Context,
+  owner: string,
+  batch: BatchToCommit,
+): Promise<JobCounts> {
+  const { job, dryRun } = ctx;
+  const { records, preparations, last, newHeader, separator, counts } = batch;
+  const commit = () =>
+    db.transaction().execute(async (trx) => {
+      const outcome = await importBatch(trx, ctx, records, preparations);
+      const succeeded = records.length - outcome.failures.length;
+      const next: JobCounts = dryRun
+        ? {
+            ...counts,
+            dryRunSuccess: counts.dryRunSuccess + succeeded,
+            dryRunFailed: counts.dryRunFailed + outcome.failures.length,
+          }
+        : {
+            ...counts,
+            importSuccess: counts.importSuccess + succeeded,
+            importFailed: counts.importFailed + outcome.failures.length,
+            created: counts.created + outcome.created,
+            updated: counts.updated + outcome.updated,
+            unchanged: counts.unchanged + outcome.unchanged,
+          };
+      if (outcome.failures.length > 0) await insertFailures(trx, job, job.phase, outcome.failures);
+      const now = nowIso();
+      const saved = await saveCheckpoint(
+        trx,
+        job,
+        owner,
+        {
+          nextOffset: last.endOffset,
+          nextLine: last.endLine,
+          counts: next,
+          leaseUntil: addSeconds(now, LEASE_SECONDS),
+          ...(newHeader === undefined ? {} : { header: newHeader, separator }),
+        },
+        now,
+      );
+      if (!saved) throw new Stopped('the job was cancelled or taken over');
+      return next;
+    });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await commit();
+    } catch (error) {
+      if (!(error instanceof ChangedMeanwhile) || attempt === BATCH_ATTEMPTS) throw error;
+    }
+  }
+}
+
 function resolvePath(dataDir: string, file: string): string {
   return path.isAbsolute(file) ? file : path.join(dataDir, file);
 }
@@ -627,52 +699,14 @@ export async function runImportJob(
         const following = readAhead();
         following.catch(() => undefined);
         const context = ctx as Context;
-        const commit = () =>
-          db.transaction().execute(async (trx) => {
-            const outcome = await importBatch(trx, context, records, preparations);
-            const succeeded = records.length - outcome.failures.length;
-            const next: JobCounts = dryRun
-              ? {
-                  ...counts,
-                  dryRunSuccess: counts.dryRunSuccess + succeeded,
-                  dryRunFailed: counts.dryRunFailed + outcome.failures.length,
-                }
-              : {
-                  ...counts,
-                  importSuccess: counts.importSuccess + succeeded,
-                  importFailed: counts.importFailed + outcome.failures.length,
-                  created: counts.created + outcome.created,
-                  updated: counts.updated + outcome.updated,
-                  unchanged: counts.unchanged + outcome.unchanged,
-                };
-            if (outcome.failures.length > 0)
-              await insertFailures(trx, job, job.phase, outcome.failures);
-            const now = nowIso();
-            const saved = await saveCheckpoint(
-              trx,
-              job,
-              owner,
-              {
-                nextOffset: last.endOffset,
-                nextLine: last.endLine,
-                counts: next,
-                leaseUntil: addSeconds(now, LEASE_SECONDS),
-                ...(newHeader === undefined ? {} : { header: newHeader, separator }),
-              },
-              now,
-            );
-            if (!saved) throw new Stopped('the job was cancelled or taken over');
-            return next;
-          });
-        // The batch rolled back whole; its rows are read again, against the contacts as they are now.
-        for (let attempt = 1; ; attempt++) {
-          try {
-            counts = await commit();
-            break;
-          } catch (error) {
-            if (!(error instanceof ChangedMeanwhile) || attempt === BATCH_ATTEMPTS) throw error;
-          }
-        }
+        counts = await commitBatch(db, context, owner, {
+          records,
+          preparations,
+          last,
+          newHeader,
+          separator,
+          counts,
+        });
         // Each time the rows written double, the planner learns how large the tables have grown.
         batches += 1;
         if (!dryRun && (batches & (batches - 1)) === 0)

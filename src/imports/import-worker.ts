@@ -13,7 +13,7 @@ export function startImportWorker(
   db: Kysely<DB>,
   options: {
     dataDir: string;
-    threadMinBytes?: number;
+    threadMinBytes: number;
     pollSeconds?: number;
     onError: (error: unknown) => void;
   },
@@ -32,9 +32,7 @@ export function startImportWorker(
             dataDir: options.dataDir,
             owner,
             shouldStop,
-            ...(options.threadMinBytes === undefined
-              ? {}
-              : { threadMinBytes: options.threadMinBytes }),
+            threadMinBytes: options.threadMinBytes,
           },
         );
       for (const job of await findRunnableJobs(db, now)) {
