@@ -34,23 +34,22 @@ function config(): Config {
   }
 }
 
-/** Runs `work` against the migrated database and closes it afterwards. */
 /**
- * A bulk command allocates a batch's worth of short-lived objects over and over. V8 then grows
- * its heap up to four times what is live before it collects, and that garbage is resident: an
- * import of 100,000 rows held a 160 MB heap for 50 MB of live data. Growing the heap by a fifth at
- * a time kept it at 78 MB for the same speed (bench/RESULTS.md). The flag is read at each
- * collection, so setting it now applies to this process and the threads it starts.
+ * An import makes a batch's worth of short-lived objects over and over, and V8 lets its heap grow
+ * to several times what is live before it collects: that garbage is resident. Growing the heap by
+ * a fifth at a time took a 100,000-row import's peak RSS from 425 to 286 MB on PostgreSQL for 6%
+ * of its speed (bench/RESULTS.md). Exports keep V8's default: there it cost a fifth of their speed.
+ * The flag is read at each collection, so setting it now applies to this process and its threads.
  */
 function keepHeapLean(): void {
   v8.setFlagsFromString('--heap-growing-percent=20');
 }
 
+/** Runs `work` against the migrated database and closes it afterwards. */
 async function withDatabase<T>(
   work: (database: Database) => Promise<T>,
   options: { bulk?: boolean } = {},
 ): Promise<T> {
-  if (options.bulk === true) keepHeapLean();
   const database = openConfiguredDatabase(config(), options);
   try {
     await migrateToLatest(database.db, database.dialect);
@@ -189,6 +188,7 @@ export function buildCli(): Command {
         },
       ) => {
         const settings = config();
+        keepHeapLean();
         await withDatabase(
           async (database) => {
             const orgId = await orgIdOf(database, options.org);
