@@ -1,4 +1,3 @@
-import v8 from 'node:v8';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { openConfiguredDatabase } from '../db/open.js';
@@ -32,17 +31,6 @@ function config(): Config {
       throw new UsageError(`Invalid configuration: ${error.message}`);
     throw error;
   }
-}
-
-/**
- * An import makes a batch's worth of short-lived objects over and over, and V8 lets its heap grow
- * to several times what is live before it collects: that garbage is resident. Growing the heap by
- * a fifth at a time took a 100,000-row import's peak RSS from 425 to 286 MB on PostgreSQL for 6%
- * of its speed (bench/RESULTS.md). Exports keep V8's default: there it cost a fifth of their speed.
- * The flag is read at each collection, so setting it now applies to this process and its threads.
- */
-function keepHeapLean(): void {
-  v8.setFlagsFromString('--heap-growing-percent=20');
 }
 
 /** Runs `work` against the migrated database and closes it afterwards. */
@@ -188,7 +176,6 @@ export function buildCli(): Command {
         },
       ) => {
         const settings = config();
-        keepHeapLean();
         await withDatabase(
           async (database) => {
             const orgId = await orgIdOf(database, options.org);
